@@ -1,0 +1,124 @@
+// Package store is everything in odsim that talks SQL: connecting to MySQL/MariaDB (or the embedded
+// engine), creating Open Dental's schema, the apisubscription table, and the watched-table queries that
+// read changed rows and encode them as Open Dental's JSON payloads.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// DB is odsim's handle on an Open Dental database.
+type DB struct {
+	db *sql.DB
+}
+
+// Open connects to the MySQL/MariaDB database named by dsn (go-sql-driver form,
+// user:pass@tcp(host:port)/opendental) and checks that it answers. Every session runs with
+// sql_mode='' as Open Dental requires, and reads dates as text so that payloads show exactly what the
+// database holds.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", describe(cfg), err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot connect to database %s: %w", describe(cfg), pingError(err))
+	}
+	return &DB{db: db}, nil
+}
+
+// ParseDSN parses a go-sql-driver DSN and applies the session settings odsim needs.
+func ParseDSN(dsn string) (*mysql.Config, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("bad --dsn %q: %w (expected user:password@tcp(host:port)/database)", dsn, err)
+	}
+	if cfg.DBName == "" {
+		return nil, fmt.Errorf("bad --dsn %q: no database name (expected user:password@tcp(host:port)/database)", dsn)
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["sql_mode"] = "''"
+	cfg.ParseTime = false
+	cfg.InterpolateParams = true
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	return cfg, nil
+}
+
+// describe names a database for error messages without its password.
+func describe(cfg *mysql.Config) string {
+	return fmt.Sprintf("%s@%s/%s", cfg.User, cfg.Addr, cfg.DBName)
+}
+
+// pingError shortens the driver's errors for the common causes a user can act on.
+func pingError(err error) error {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1045:
+			return fmt.Errorf("access denied (check user and password)")
+		case 1049:
+			return fmt.Errorf("unknown database (create it first, or run odsim schema apply)")
+		}
+	}
+	return err
+}
+
+// SQL returns the underlying handle, for tools that load data (the demo practice, scenarios).
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Now returns the database server's current time, NOW(), as a wall-clock time in UTC. Poll windows
+// use it, never the host clock, as Open Dental does.
+func (db *DB) Now(ctx context.Context) (time.Time, error) {
+	var s string
+	if err := db.db.QueryRowContext(ctx, "SELECT NOW()").Scan(&s); err != nil {
+		return time.Time{}, fmt.Errorf("read database time: %w", err)
+	}
+	return ParseDateTime(s)
+}
+
+// ParseDateTime parses a DATETIME/TIMESTAMP value as the driver returns it as text. MySQL's zero date
+// (0000-00-00, left by sql_mode='' inserts) reads as 0001-01-01, as Open Dental reads it.
+func ParseDateTime(s string) (time.Time, error) {
+	if len(s) >= 10 && s[:10] == "0000-00-00" {
+		return time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), nil
+	}
+	if len(s) > 19 {
+		s = s[:19] // drop fractional seconds
+	}
+	layout := "2006-01-02 15:04:05"
+	if len(s) == 10 {
+		layout = "2006-01-02"
+	}
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse database time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// dbTime formats t for a DATETIME parameter.
+func dbTime(t time.Time) string { return t.Format("2006-01-02 15:04:05") }
