@@ -1,0 +1,188 @@
+package poller_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/odsim/odsim/poller"
+	"github.com/odsim/odsim/store"
+	"github.com/odsim/odsim/store/storetest"
+	"github.com/odsim/odsim/webhook"
+)
+
+// received is one POST as a loopback receiver saw it.
+type received struct {
+	Path   string
+	Header http.Header
+	Body   []byte
+	Status int
+}
+
+// receiver is a real HTTP server on loopback that records every request and answers with the status
+// that respond chooses for the n-th request (1-based).
+type receiver struct {
+	srv *httptest.Server
+
+	mu      sync.Mutex
+	reqs    []received
+	respond func(n int, r *http.Request) int
+	arrived chan struct{}
+}
+
+func newReceiver(t *testing.T, respond func(n int, r *http.Request) int) *receiver {
+	t.Helper()
+	rc := &receiver{respond: respond, arrived: make(chan struct{}, 10000)}
+	if rc.respond == nil {
+		rc.respond = func(int, *http.Request) int { return http.StatusOK }
+	}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		n := len(rc.reqs) + 1
+		rc.mu.Unlock()
+		status := rc.respond(n, r)
+		rc.mu.Lock()
+		rc.reqs = append(rc.reqs, received{Path: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body, Status: status})
+		rc.mu.Unlock()
+		w.WriteHeader(status)
+		rc.arrived <- struct{}{}
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) URL() string { return rc.srv.URL + "/apievents/" }
+
+func (rc *receiver) requests() []received {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]received(nil), rc.reqs...)
+}
+
+// harness is one test's database, poller and sender.
+type harness struct {
+	t   *testing.T
+	db  *store.DB
+	p   *poller.Poller
+	ctx context.Context
+}
+
+type harnessConfig struct {
+	workstations []string
+	timeout      time.Duration
+	horizon      time.Duration
+	batchSize    int
+}
+
+func newHarness(t *testing.T, hc harnessConfig) *harness {
+	t.Helper()
+	if hc.workstations == nil {
+		hc.workstations = []string{"MOLLYR"}
+	}
+	db := storetest.New(t)
+	sender := webhook.NewSender(webhook.Config{Timeout: hc.timeout})
+	p := poller.New(poller.Config{
+		Workstations: hc.workstations,
+		Horizon:      hc.horizon,
+		BatchSize:    hc.batchSize,
+	}, db, sender)
+	return &harness{t: t, db: db, p: p, ctx: context.Background()}
+}
+
+// exec runs SQL on the test database, failing the test on error.
+func (h *harness) exec(query string, args ...any) int64 {
+	h.t.Helper()
+	res, err := h.db.SQL().ExecContext(h.ctx, query, args...)
+	if err != nil {
+		h.t.Fatalf("exec %.60q: %v", query, err)
+	}
+	n, _ := res.RowsAffected()
+	return n
+}
+
+// subscribe inserts a database-event subscription whose window starts startAgo before the database's
+// NOW() and returns its number.
+func (h *harness) subscribe(url, table, workstation string, pollingSeconds int, start string) int64 {
+	h.t.Helper()
+	res, err := h.db.SQL().ExecContext(h.ctx,
+		"INSERT INTO apisubscription (EndPointUrl, Workstation, CustomerKey, WatchTable, PollingSeconds, UiEventType, DateTimeStart, DateTimeStop, Note)"+
+			" VALUES (?, ?, 'VzkmZEaUWOjnQX2z', ?, ?, '', "+start+", '0001-01-01 00:00:00', '')",
+		url, workstation, table, pollingSeconds)
+	if err != nil {
+		h.t.Fatalf("insert subscription: %v", err)
+	}
+	id, _ := res.LastInsertId()
+	return id
+}
+
+// cursor returns a subscription's DateTimeStart as stored.
+func (h *harness) cursor(num int64) string {
+	h.t.Helper()
+	var s string
+	if err := h.db.SQL().QueryRowContext(h.ctx, "SELECT DateTimeStart FROM apisubscription WHERE ApiSubscriptionNum = ?", num).Scan(&s); err != nil {
+		h.t.Fatalf("read cursor: %v", err)
+	}
+	return s
+}
+
+// pollNow polls subscription num now and returns the outcomes.
+func (h *harness) pollNow(num int64) []poller.Outcome {
+	h.t.Helper()
+	out, err := h.p.PollNow(h.ctx, num)
+	if err != nil {
+		h.t.Fatalf("poll now: %v", err)
+	}
+	return out
+}
+
+// insertAppointments inserts n appointments AptNum first..first+n-1 whose DateTStamp is secondsAgo(i)
+// seconds before the database's NOW().
+func (h *harness) insertAppointments(first, n int, secondsAgo func(i int) int) {
+	h.t.Helper()
+	const batch = 500
+	for done := 0; done < n; done += batch {
+		var b strings.Builder
+		b.WriteString("INSERT INTO appointment (AptNum, PatNum, AptStatus, Pattern, Confirmed, Op, ProvNum, AptDateTime, Note, DateTStamp) VALUES ")
+		for i := done; i < n && i < done+batch; i++ {
+			if i > done {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "(%d, %d, 1, '//XX//', 19, 1, 1, '2026-12-01 09:00:00', 'n%d', NOW() - INTERVAL %d SECOND)", first+i, 1+i%50, i, secondsAgo(i))
+		}
+		h.exec(b.String())
+	}
+}
+
+// waitNextSecond waits, with a bound, until the database clock has passed the second of mark, so that
+// rows stamped at mark fall before a new poll's T.
+func (h *harness) waitNextSecond(mark string) {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		var now string
+		if err := h.db.SQL().QueryRowContext(h.ctx, "SELECT NOW()").Scan(&now); err != nil {
+			h.t.Fatalf("read NOW(): %v", err)
+		}
+		if now > mark {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.t.Fatalf("database clock did not pass %s within 5s", mark)
+}
+
+func (h *harness) dbNow() string {
+	h.t.Helper()
+	var now string
+	if err := h.db.SQL().QueryRowContext(h.ctx, "SELECT NOW()").Scan(&now); err != nil {
+		h.t.Fatalf("read NOW(): %v", err)
+	}
+	return now
+}

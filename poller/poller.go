@@ -1,0 +1,318 @@
+// Package poller produces Open Dental's database events: every second it finds the subscriptions that
+// are due, reads the rows changed in each one's window [DateTimeStart, T) — T being the database
+// server's NOW() — in pages of at most 1000, POSTs each page, and only after every page was answered
+// with 200 moves DateTimeStart to T. Any other answer leaves DateTimeStart alone, so the same rows are
+// sent again on a later cycle: at least once, never lost.
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/odsim/odsim/payload"
+	"github.com/odsim/odsim/subscriptions"
+	"github.com/odsim/odsim/webhook"
+)
+
+// Open Dental's constants.
+const (
+	DefaultBatchSize = 1000           // elements per POST since 23.2.1
+	DefaultHorizon   = 72 * time.Hour // a window never reaches further back than three days
+)
+
+// Store is what the poller needs from the database.
+type Store interface {
+	// PollableSubscriptions lists unexpired database-event subscriptions; with dueOnly, only those due
+	// by the database clock.
+	PollableSubscriptions(ctx context.Context, dueOnly bool) ([]subscriptions.Subscription, error)
+	// Now is the database server's NOW().
+	Now(ctx context.Context) (time.Time, error)
+	// ReadPage reads and encodes one page of a window.
+	ReadPage(ctx context.Context, t subscriptions.WatchTable, start, stop time.Time, offset, limit int, buf []byte) (payload.Page, error)
+	// AdvanceCursor moves DateTimeStart from from to to, unless it changed meanwhile.
+	AdvanceCursor(ctx context.Context, num int64, from, to time.Time) (bool, error)
+}
+
+// Sender POSTs one event.
+type Sender interface {
+	Send(ctx context.Context, req webhook.Request) webhook.Result
+}
+
+// Config configures a Poller.
+type Config struct {
+	// Workstations are the machine names odsim plays. A subscription is polled once for every one of
+	// them it names (its own name, or blank for all), as every Open Dental process on those machines
+	// would poll it.
+	Workstations []string
+	BatchSize    int           // DefaultBatchSize when 0
+	Horizon      time.Duration // DefaultHorizon when 0
+	Logger       *slog.Logger
+	// Observe, when set, is called after every POST attempt (delivery log, recording, metrics), on the
+	// polling goroutine: it must be quick. The poller never reuses a Delivery's body, so it may be kept.
+	Observe func(Delivery)
+	// Now is the host clock, used only to timestamp attempts; time.Now when nil.
+	Now func() time.Time
+}
+
+// Delivery is one POST attempt of a database event batch.
+type Delivery struct {
+	At           time.Time // when the POST started (host clock)
+	Subscription subscriptions.Subscription
+	Workstation  string
+	Batch        int       // 1 for the first page of the window
+	WindowStart  time.Time // the window [WindowStart, WindowStop) on the database clock
+	WindowStop   time.Time
+	Request      webhook.Request
+	Elements     int
+	Keys         []int64
+	Result       webhook.Result
+}
+
+// Outcome is what came of polling one subscription on one workstation.
+type Outcome struct {
+	SubscriptionNum int64
+	Workstation     string
+	WindowStart     time.Time
+	WindowStop      time.Time
+	Deliveries      []Delivery // the POST attempts, in order (filled by PollNow)
+	Delivered       int        // elements delivered with 200
+	Advanced        bool       // DateTimeStart moved to WindowStop
+	Err             error      // what stopped the subscription this cycle, nil when all went well
+}
+
+// Poller runs the polling cycle.
+type Poller struct {
+	cfg    Config
+	store  Store
+	sender Sender
+	log    *slog.Logger
+
+	mu    sync.Mutex
+	locks map[lockKey]*sync.Mutex // one per subscription and workstation: never two polls at once
+	wg    sync.WaitGroup
+
+	dbDown bool // the last tick could not list subscriptions (guarded by mu)
+}
+
+type lockKey struct {
+	num int64
+	ws  string
+}
+
+// New returns a Poller.
+func New(cfg Config, st Store, sender Sender) *Poller {
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.Horizon <= 0 {
+		cfg.Horizon = DefaultHorizon
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Poller{cfg: cfg, store: st, sender: sender, log: log, locks: map[lockKey]*sync.Mutex{}}
+}
+
+// Run ticks every second, as Open Dental's API worker thread does, until ctx ends; then it waits for
+// the polls in flight, whose POSTs ctx's end abandons without moving any cursor.
+func (p *Poller) Run(ctx context.Context) error {
+	c := cron.New(cron.WithSeconds(), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	if _, err := c.AddFunc("* * * * * *", func() { p.Tick(ctx) }); err != nil {
+		return fmt.Errorf("schedule poller: %w", err)
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	p.wg.Wait()
+	return nil
+}
+
+// Tick starts a poll of every due subscription that is not being polled already, and returns without
+// waiting for them: a slow receiver holds up only its own subscription.
+func (p *Poller) Tick(ctx context.Context) {
+	subs, err := p.store.PollableSubscriptions(ctx, true)
+	p.noteDatabase(ctx, err)
+	if err != nil {
+		return
+	}
+	for _, s := range subs {
+		for _, ws := range p.cfg.Workstations {
+			if !s.FiresOn(ws) {
+				continue
+			}
+			lock := p.lock(s.Num, ws)
+			if !lock.TryLock() {
+				continue // still polling it
+			}
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				defer lock.Unlock()
+				p.report(p.poll(ctx, s, ws, false))
+			}()
+		}
+	}
+}
+
+// Wait waits for the polls that Tick started.
+func (p *Poller) Wait() { p.wg.Wait() }
+
+// ErrNoSubscription is returned by PollNow for a subscription that does not exist, has expired, is
+// not a database-event subscription, or names none of odsim's workstations.
+var ErrNoSubscription = errors.New("no pollable subscription")
+
+// PollNow polls now, whether due or not, the subscription num (every pollable one when num is 0), on
+// every workstation it fires on, and returns when all POSTs are answered. The cursor moves exactly as
+// a timed poll would move it. A poll of the same subscription in flight is waited for first.
+func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
+	subs, err := p.store.PollableSubscriptions(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	type job struct {
+		s  subscriptions.Subscription
+		ws string
+	}
+	var jobs []job
+	for _, s := range subs {
+		if num != 0 && s.Num != num {
+			continue
+		}
+		for _, ws := range p.cfg.Workstations {
+			if s.FiresOn(ws) {
+				jobs = append(jobs, job{s, ws})
+			}
+		}
+	}
+	if num != 0 && len(jobs) == 0 {
+		return nil, fmt.Errorf("subscription %d: %w", num, ErrNoSubscription)
+	}
+	out := make([]Outcome, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lock := p.lock(j.s.Num, j.ws)
+			lock.Lock()
+			defer lock.Unlock()
+			out[i] = p.poll(ctx, j.s, j.ws, true)
+			p.report(out[i])
+		}()
+	}
+	wg.Wait()
+	return out, nil
+}
+
+func (p *Poller) lock(num int64, ws string) *sync.Mutex {
+	k := lockKey{num, strings.ToUpper(ws)}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l, ok := p.locks[k]
+	if !ok {
+		l = &sync.Mutex{}
+		p.locks[k] = l
+	}
+	return l
+}
+
+// poll runs Open Dental's send flow for one subscription on one workstation.
+func (p *Poller) poll(ctx context.Context, s subscriptions.Subscription, ws string, collect bool) Outcome {
+	o := Outcome{SubscriptionNum: s.Num, Workstation: ws}
+	t, err := p.store.Now(ctx)
+	if err != nil {
+		o.Err = err
+		return o
+	}
+	start := s.DateTimeStart
+	if h := t.Add(-p.cfg.Horizon); start.Before(h) {
+		start = h
+	}
+	o.WindowStart, o.WindowStop = start, t
+	if !start.Before(t) {
+		return o // DateTimeStart is in the future: nothing to read yet, and the cursor stays
+	}
+	for offset, batch := 0, 1; ; batch++ {
+		page, err := p.store.ReadPage(ctx, s.WatchTable, start, t, offset, p.cfg.BatchSize, nil)
+		if err != nil {
+			o.Err = err
+			return o
+		}
+		if page.Count == 0 {
+			break
+		}
+		d := Delivery{
+			At:           p.cfg.Now(),
+			Subscription: s,
+			Workstation:  ws,
+			Batch:        batch,
+			WindowStart:  start,
+			WindowStop:   t,
+			Request: webhook.Request{
+				URL:         s.EndPointURL,
+				CustomerKey: s.CustomerKey,
+				Workstation: ws,
+				EventType:   s.EventType(),
+				Body:        page.Body,
+			},
+			Elements: page.Count,
+			Keys:     page.Keys,
+		}
+		d.Result = p.sender.Send(ctx, d.Request)
+		if p.cfg.Observe != nil {
+			p.cfg.Observe(d)
+		}
+		if collect {
+			o.Deliveries = append(o.Deliveries, d)
+		}
+		if !d.Result.OK() {
+			o.Err = fmt.Errorf("batch %d: %s", batch, d.Result.Describe())
+			return o
+		}
+		o.Delivered += page.Count
+		if page.Count < p.cfg.BatchSize {
+			break
+		}
+		offset += page.Count
+	}
+	o.Advanced, o.Err = p.store.AdvanceCursor(ctx, s.Num, s.DateTimeStart, t)
+	return o
+}
+
+// report logs one outcome: deliveries at info, failures at warn.
+func (p *Poller) report(o Outcome) {
+	attrs := []any{"subscription", o.SubscriptionNum, "workstation", o.Workstation}
+	switch {
+	case o.Err != nil:
+		p.log.Warn("subscription not delivered; its window is sent again next cycle",
+			append(attrs, "window_start", o.WindowStart.Format(subscriptions.DateTimeLayout), "error", o.Err)...)
+	case o.Delivered > 0:
+		p.log.Info("delivered", append(attrs, "elements", o.Delivered,
+			"window_stop", o.WindowStop.Format(subscriptions.DateTimeLayout))...)
+	}
+}
+
+// noteDatabase logs when listing subscriptions starts or stops failing, once per change.
+func (p *Poller) noteDatabase(ctx context.Context, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case err != nil && !p.dbDown && ctx.Err() == nil:
+		p.dbDown = true
+		p.log.Error("cannot read subscriptions; polling paused until the database answers", "error", err)
+	case err == nil && p.dbDown:
+		p.dbDown = false
+		p.log.Info("database answers again; polling resumed")
+	}
+}
