@@ -20,7 +20,7 @@ type DB struct {
 
 // Open connects to the MySQL/MariaDB database named by dsn (go-sql-driver form,
 // user:pass@tcp(host:port)/opendental) and checks that it answers. Every session runs with
-// sql_mode='' as Open Dental requires, and reads dates as text so that payloads show exactly what the
+// sql_mode set to the empty string as Open Dental requires, and reads dates as text so that payloads show exactly what the
 // database holds.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	cfg, err := ParseDSN(dsn)
@@ -101,7 +101,7 @@ func (db *DB) Now(ctx context.Context) (time.Time, error) {
 }
 
 // ParseDateTime parses a DATETIME/TIMESTAMP value as the driver returns it as text. MySQL's zero date
-// (0000-00-00, left by sql_mode='' inserts) reads as 0001-01-01, as Open Dental reads it.
+// (0000-00-00, left by inserts under an empty sql_mode) reads as 0001-01-01, as Open Dental reads it.
 func ParseDateTime(s string) (time.Time, error) {
 	if len(s) >= 10 && s[:10] == "0000-00-00" {
 		return time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), nil
