@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -592,5 +593,35 @@ func TestListenReportsPortInUse(t *testing.T) {
 	}
 	if _, err := s.Listen(); err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Errorf("Listen on a taken port: %v", err)
+	}
+}
+
+// BenchmarkDelivery measures one 1000-appointment batch (Open Dental's largest) through the handler:
+// reading, summarising, recording to JSONL and printing.
+func BenchmarkDelivery(b *testing.B) {
+	var el bytes.Buffer
+	el.WriteString(`{"AptNum":1,"PatNum":2,"AptStatus":"Scheduled","Pattern":"//XXXX//","Confirmed":19,"confirmed":"Not Called",`)
+	el.WriteString(`"TimeLocked":"false","Op":1,"Note":"Zoë needs a blanket","ProvNum":1,"provAbbr":"DOC1","ProvHyg":0,`)
+	el.WriteString(`"AptDateTime":"2026-11-30 09:00:00","NextAptNum":0,"UnschedStatus":0,"unschedStatus":"","IsNewPatient":"false",`)
+	el.WriteString(`"ProcDescript":"PA, BWX","ClinicNum":0,"IsHygiene":"false","DateTStamp":"2026-11-28 10:04:05"}`)
+	body := []byte("[" + strings.TrimSuffix(strings.Repeat(el.String()+",", 1000), ",") + "]")
+	for _, verbose := range []bool{false, true} {
+		b.Run("verbose="+strconv.FormatBool(verbose), func(b *testing.B) {
+			s, err := New(Config{Verbose: verbose, JSONL: filepath.Join(b.TempDir(), "d.jsonl")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+				req.Header.Set("Event-Type", "WatchTable: Appointment")
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
 	}
 }

@@ -33,6 +33,7 @@ A flag given on the command line wins over the environment.`,
 	root.AddCommand(
 		newServeCmd(e),
 		newSchemaCmd(e),
+		newListenCmd(e),
 	)
 	return root
 }
