@@ -100,3 +100,11 @@ func splitStatements(sqlText string) []string {
 	}
 	return out
 }
+
+// SchemaSQL returns the schema and the seed definitions as one SQL script, for loading with a mysql
+// client into an empty database (docker's init scripts, for example).
+func SchemaSQL() string {
+	ddl, _ := schemaFS.ReadFile("schema/opendental.sql")
+	seed, _ := schemaFS.ReadFile("schema/definitions.sql")
+	return "SET SESSION sql_mode = '';\n" + string(ddl) + "\n" + string(seed)
+}

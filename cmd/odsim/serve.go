@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/odsim/odsim/poller"
+	"github.com/odsim/odsim/store"
+	"github.com/odsim/odsim/store/embedded"
+	"github.com/odsim/odsim/subscriptions"
+	"github.com/odsim/odsim/webhook"
+)
+
+// serveConfig is everything `odsim serve` is configured with.
+type serveConfig struct {
+	dsn          string
+	listen       string
+	embeddedAddr string
+	workstations []string
+	timeout      time.Duration
+	apiKeys      []string
+	logLevel     string
+	logFormat    string
+}
+
+func newServeCmd(e env) *cobra.Command {
+	var cfg serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the simulated Open Dental API Service",
+		Long: `Run the simulated Open Dental API Service.
+
+odsim serves Open Dental's Subscriptions API at http://LISTEN/api/v1/subscriptions, and every
+second polls the database for subscriptions that are due, POSTing changed rows to their
+EndPointUrl exactly as Open Dental does.
+
+Without --dsn, odsim starts an embedded MySQL-compatible database (in memory) on
+--embedded-addr with the Open Dental schema, so any MySQL client can change rows.
+With --dsn it uses your MySQL/MariaDB database and creates only the tables it lacks.`,
+		Example: `  odsim serve
+  odsim serve --dsn 'root:secret@tcp(127.0.0.1:3306)/opendental' --workstation MOLLYR
+  ODSIM_DSN='root@tcp(db:3306)/opendental' odsim serve --listen 0.0.0.0:30223`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), e, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.dsn, "dsn", "", "MySQL/MariaDB database, as user:password@tcp(host:port)/opendental (default: the embedded database)")
+	f.StringVar(&cfg.listen, "listen", "127.0.0.1:30223", "address of the Open Dental API (the API Service's port)")
+	f.StringVar(&cfg.embeddedAddr, "embedded-addr", embedded.DefaultAddr, "where the embedded database listens when no --dsn is given")
+	f.StringSliceVar(&cfg.workstations, "workstation", []string{defaultWorkstation()}, "machine name(s) odsim plays; repeat or comma-separate to simulate several machines")
+	f.DurationVar(&cfg.timeout, "timeout", webhook.DefaultTimeout, "how long a receiver has to answer a POST before it counts as failed")
+	f.StringArrayVar(&cfg.apiKeys, "api-key", nil, "accept only this DeveloperKey/CustomerKey pair on the API (repeatable; default: any well-formed key)")
+	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	return cmd
+}
+
+// defaultWorkstation is the host name upper-cased, as Windows shows machine names.
+func defaultWorkstation() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "ODSIM"
+	}
+	if i := strings.IndexByte(h, '.'); i > 0 {
+		h = h[:i]
+	}
+	return strings.ToUpper(h)
+}
+
+func (c serveConfig) validate() error {
+	if c.timeout <= 0 {
+		return fmt.Errorf("--timeout must be positive, got %s", c.timeout)
+	}
+	if len(c.workstations) == 0 {
+		return errors.New("--workstation needs at least one machine name")
+	}
+	for _, w := range c.workstations {
+		if strings.TrimSpace(w) == "" || len(w) > 255 {
+			return fmt.Errorf("--workstation %q: a machine name must be 1 to 255 characters", w)
+		}
+	}
+	for _, k := range c.apiKeys {
+		if dev, cust, ok := strings.Cut(k, "/"); !ok || dev == "" || cust == "" || strings.Contains(cust, "/") {
+			return fmt.Errorf("--api-key %q: expected DeveloperKey/CustomerKey", k)
+		}
+	}
+	return nil
+}
+
+func newLogger(e env, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+func serve(ctx context.Context, e env, cfg serveConfig) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(e, cfg.logLevel, cfg.logFormat)
+	if err != nil {
+		return err
+	}
+	// Bind the API's port first: a port in use is the most common start-up failure.
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.listen, listenCause(err))
+	}
+	defer ln.Close()
+
+	dsn := cfg.dsn
+	dbDesc := "MySQL database from --dsn"
+	if dsn == "" {
+		srv, err := embedded.Start(ctx, embedded.Config{Addr: cfg.embeddedAddr, Logger: log})
+		if err != nil {
+			return fmt.Errorf("%w (is another odsim running? pass --embedded-addr 127.0.0.1:0 or --dsn)", err)
+		}
+		defer srv.Close()
+		dsn = srv.DSN()
+		dbDesc = fmt.Sprintf("embedded database: mysql -h127.0.0.1 -P%s -uroot opendental", portOf(srv.Addr()))
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	created, err := db.Apply(ctx)
+	if err != nil {
+		return err
+	}
+	if len(created) > 0 {
+		log.Info("created Open Dental tables", "tables", strings.Join(created, ","))
+	}
+
+	sender := webhook.NewSender(webhook.Config{Timeout: cfg.timeout, UserAgent: "odsim/" + version, Logger: log})
+	p := poller.New(poller.Config{Workstations: cfg.workstations, Logger: log}, db, sender)
+
+	mux := http.NewServeMux()
+	subscriptions.Register(mux, db, subscriptions.HandlerOptions{APIKeys: cfg.apiKeys, Logger: log})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := db.Now(r.Context()); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	fmt.Fprintf(e.stdout, "odsim %s: Open Dental API at http://%s/api/v1 as workstation %s\n  %s\n",
+		version, ln.Addr(), strings.Join(cfg.workstations, ","), dbDesc)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pollDone := make(chan error, 1)
+	go func() { pollDone <- p.Run(ctx) }()
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- httpSrv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err := <-httpDone:
+		cancel()
+		<-pollDone
+		return fmt.Errorf("api server: %w", err)
+	}
+	log.Info("shutting down: finishing or abandoning POSTs in flight; cursors move only past delivered rows")
+	shutCtx, shutCancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer shutCancel()
+	shutErr := httpSrv.Shutdown(shutCtx)
+	<-pollDone
+	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
+		return fmt.Errorf("shut down api server: %w", shutErr)
+	}
+	return nil
+}
+
+// listenCause reduces a listen error to what a user can act on.
+func listenCause(err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return errors.New("address already in use (another odsim or program has the port; choose another with --listen)")
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
+	}
+	return err
+}
+
+func portOf(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return port
+}
