@@ -1,0 +1,255 @@
+package embedded
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+)
+
+// onChangeExecBuilder wraps the engine's plan-to-iterator builder to make `ON UPDATE CURRENT_TIMESTAMP`
+// behave as in MySQL and MariaDB: the column is set to the current time only when the UPDATE really
+// changes some other value of the row.
+//
+// go-mysql-server v0.20.0 appends `SET col = CURRENT_TIMESTAMP` to every UPDATE of a table with such a
+// column, so an UPDATE that writes the values a row already holds still bumps DateTStamp (and reports the
+// row as changed). Open Dental fires no event for such an UPDATE, and odsim's poller watches DateTStamp,
+// so the engine would invent events. Before each plan is executed, every single-table UPDATE has its
+// assignments regrouped under changeGuard, which applies the automatic timestamp assignments only when
+// the statement's own assignments changed the row. A column the statement sets explicitly gets no
+// automatic assignment (go-mysql-server already skips it), so `SET DateTStamp = NOW()` still "touches" a
+// row, as in MySQL.
+//
+// The rewrite happens here rather than in an analyzer rule because go-mysql-server analyzes simple
+// single-table UPDATEs with a fixed rule list that custom rules never join. UPDATE IGNORE and multi-table
+// UPDATE ... JOIN keep go-mysql-server's behaviour (they always bump).
+type onChangeExecBuilder struct {
+	next sql.NodeExecBuilder
+}
+
+func (b onChangeExecBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
+	n, _, err := transform.Node(n, guardUpdateSource)
+	if err != nil {
+		return nil, fmt.Errorf("guard on update columns: %w", err)
+	}
+	return b.next.Build(ctx, n, r)
+}
+
+func guardUpdateSource(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	us, ok := n.(*plan.UpdateSource)
+	if !ok || us.Ignore || hasJoin(us.Child) {
+		return n, transform.SameTree, nil
+	}
+	schema, err := us.GetChildSchema()
+	if err != nil {
+		// Not an update of one plain table: leave the plan as go-mysql-server built it.
+		return n, transform.SameTree, nil
+	}
+	var assigned, automatic []sql.Expression
+	for _, e := range us.UpdateExprs {
+		if _, done := e.(*changeGuard); done {
+			return n, transform.SameTree, nil
+		}
+		if isAutomaticOnUpdate(e, schema) {
+			automatic = append(automatic, e)
+		} else {
+			assigned = append(assigned, e)
+		}
+	}
+	if len(automatic) == 0 || len(assigned) == 0 {
+		return n, transform.SameTree, nil
+	}
+	guard := &changeGuard{assigned: assigned, automatic: automatic, schema: schema}
+	return plan.NewUpdateSource(us.Child, us.Ignore, []sql.Expression{guard}), transform.NewTree, nil
+}
+
+// isAutomaticOnUpdate reports whether e is an assignment the planner added for an ON UPDATE column:
+// a SetField whose value is the bare column default (a user's `SET col = DEFAULT` arrives wrapped).
+func isAutomaticOnUpdate(e sql.Expression, schema sql.Schema) bool {
+	sf, ok := e.(*expression.SetField)
+	if !ok {
+		return false
+	}
+	if _, ok := sf.RightChild.(*sql.ColumnDefaultValue); !ok {
+		return false
+	}
+	gf, ok := sf.LeftChild.(*expression.GetField)
+	if !ok {
+		return false
+	}
+	for _, col := range schema {
+		if strings.EqualFold(col.Name, gf.Name()) {
+			return col.OnUpdate != nil
+		}
+	}
+	return false
+}
+
+func hasJoin(n sql.Node) bool {
+	found := false
+	transform.Inspect(n, func(n sql.Node) bool {
+		if _, ok := n.(*plan.JoinNode); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// changeGuard evaluates an UPDATE's own assignments in go-mysql-server's order (plain values first,
+// computed defaults second), then the automatic ON UPDATE assignments only if the row changed.
+type changeGuard struct {
+	assigned  []sql.Expression
+	automatic []sql.Expression
+	schema    sql.Schema
+}
+
+var _ sql.Expression = (*changeGuard)(nil)
+
+func (g *changeGuard) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	old := row
+	var later []sql.Expression
+	for _, e := range g.assigned {
+		if isComputedDefault(e) {
+			later = append(later, e)
+			continue
+		}
+		var err error
+		if row, err = evalSet(ctx, e, row); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range later {
+		var err error
+		if row, err = evalSet(ctx, e, row); err != nil {
+			return nil, err
+		}
+	}
+	changed, err := differ(ctx, old, row, g.schema)
+	if err != nil || !changed {
+		return row, err
+	}
+	for _, e := range g.automatic {
+		if row, err = evalSet(ctx, e, row); err != nil {
+			return nil, err
+		}
+	}
+	return row, nil
+}
+
+// isComputedDefault mirrors go-mysql-server's rule for deferring an assignment to its second pass.
+func isComputedDefault(e sql.Expression) bool {
+	sf, ok := e.(*expression.SetField)
+	if !ok {
+		return false
+	}
+	v := sf.RightChild
+	if w, ok := v.(*expression.Wrapper); ok {
+		v = w.Unwrap()
+	}
+	switch d := v.(type) {
+	case *sql.ColumnDefaultValue:
+		return !d.IsLiteral()
+	case plan.ColDefaultExpression:
+		def := d.Column.Default
+		if def == nil {
+			def = d.Column.Generated
+		}
+		return def != nil && !def.IsLiteral()
+	}
+	return false
+}
+
+func evalSet(ctx *sql.Context, e sql.Expression, row sql.Row) (sql.Row, error) {
+	v, err := e.Eval(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := v.(sql.Row)
+	if !ok {
+		return nil, fmt.Errorf("update assignment %s returned %T, not a row", e, v)
+	}
+	return r, nil
+}
+
+// differ reports whether two rows differ in a table column; a row may carry outer-scope values in front of
+// them. Text is compared byte for byte, as MySQL compares records when it decides whether a row changed:
+// the columns' case-insensitive collation would call 'abc' and 'ABC' equal.
+func differ(ctx *sql.Context, a, b sql.Row, schema sql.Schema) (bool, error) {
+	if len(a) != len(b) || len(a) < len(schema) {
+		return true, nil
+	}
+	off := len(a) - len(schema)
+	for i, col := range schema {
+		x, y := a[off+i], b[off+i]
+		if (x == nil) != (y == nil) {
+			return true, nil
+		}
+		if x == nil {
+			continue
+		}
+		if types.IsText(col.Type) {
+			if textOf(x) != textOf(y) {
+				return true, nil
+			}
+			continue
+		}
+		cmp, err := col.Type.Compare(ctx, x, y)
+		if err != nil {
+			return false, fmt.Errorf("compare %s: %w", col.Name, err)
+		}
+		if cmp != 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// textOf returns a text column's stored value as a string without collation or conversion.
+func textOf(v any) string {
+	switch s := v.(type) {
+	case string:
+		return s
+	case []byte:
+		return string(s)
+	}
+	return fmt.Sprint(v)
+}
+
+func (g *changeGuard) Resolved() bool {
+	for _, e := range g.Children() {
+		if !e.Resolved() {
+			return false
+		}
+	}
+	return true
+}
+
+func (g *changeGuard) String() string {
+	return fmt.Sprintf("changeGuard(%v then %v)", g.assigned, g.automatic)
+}
+
+func (g *changeGuard) Type() sql.Type { return g.assigned[0].Type() }
+
+func (g *changeGuard) IsNullable() bool { return false }
+
+func (g *changeGuard) Children() []sql.Expression {
+	out := make([]sql.Expression, 0, len(g.assigned)+len(g.automatic))
+	return append(append(out, g.assigned...), g.automatic...)
+}
+
+func (g *changeGuard) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != len(g.assigned)+len(g.automatic) {
+		return nil, sql.ErrInvalidChildrenNumber.New(g, len(children), len(g.assigned)+len(g.automatic))
+	}
+	n := len(g.assigned)
+	return &changeGuard{
+		assigned:  append([]sql.Expression(nil), children[:n]...),
+		automatic: append([]sql.Expression(nil), children[n:]...),
+		schema:    g.schema,
+	}, nil
+}
