@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/odsim/odsim/store"
+	"github.com/odsim/odsim/store/demo"
+)
+
+func newSeedCmd(e env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "seed",
+		Short: "Load sample data into an Open Dental database",
+	}
+	var (
+		dsn    string
+		anchor string
+		force  bool
+	)
+	demoCmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Load the demo practice: 2 clinics, 4 providers, 60 patients, two weeks of appointments",
+		Long: `Load odsim's demo practice, a small synthetic US dental office, into the database named by
+--dsn: 2 clinics, 2 sites, 4 providers, 6 operatories, 60 patients in families with patient
+fields, two weeks of provider schedules, practice notes and blockouts, and about 300
+appointments in every status.
+
+The appointment book covers the two working weeks that start on the Monday of --anchor (by
+default the current week, or the next one at a weekend). The same anchor always gives the
+same rows with the same primary keys. Missing Open Dental tables are created first, as by
+"odsim schema apply".
+
+The demo needs an empty database: it refuses when its tables already hold rows, unless
+--force, which deletes those tables' rows first.`,
+		Example: `  odsim seed demo --dsn 'root@tcp(127.0.0.1:3306)/opendental'
+  odsim seed demo --dsn 'root@tcp(127.0.0.1:3306)/opendental' --anchor 2026-11-30 --force`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dsn == "" {
+				return fmt.Errorf("--dsn is required, e.g. --dsn 'root@tcp(127.0.0.1:3306)/opendental'")
+			}
+			opts := demo.Options{Anchor: bookStart(time.Now()), Force: force}
+			if anchor != "" {
+				t, err := time.Parse(time.DateOnly, anchor)
+				if err != nil {
+					return fmt.Errorf("bad --anchor %q: want a date like 2026-11-30", anchor)
+				}
+				opts.Anchor = t
+			}
+			ctx := cmd.Context()
+			db, err := store.Open(ctx, dsn)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			created, err := db.Apply(ctx)
+			if err != nil {
+				return err
+			}
+			if len(created) > 0 {
+				fmt.Fprintf(e.stdout, "created %d Open Dental tables\n", len(created))
+			}
+			sum, err := demo.Load(ctx, db.SQL(), opts)
+			if errors.Is(err, demo.ErrNotEmpty) {
+				return fmt.Errorf("%w (--force replaces the rows of the demo's tables)", err)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, sum)
+			return nil
+		},
+	}
+	demoCmd.Flags().StringVar(&dsn, "dsn", "", "MySQL/MariaDB database, as user:password@tcp(host:port)/opendental")
+	demoCmd.Flags().StringVar(&anchor, "anchor", "", "a date in the first week of the appointment book, as yyyy-mm-dd (default: this week, or next week at a weekend)")
+	demoCmd.Flags().BoolVar(&force, "force", false, "delete the rows of the tables the demo fills before loading")
+	cmd.AddCommand(demoCmd)
+	return cmd
+}
+
+// bookStart is the default first day of the demo's appointment book: this week's Monday, so that a live
+// demo shows this week and next; at a weekend, when this week's book is over, next Monday.
+func bookStart(now time.Time) time.Time {
+	if wd := now.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		now = now.AddDate(0, 0, 2)
+	}
+	return demo.MondayOf(now)
+}
