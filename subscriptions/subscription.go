@@ -111,6 +111,9 @@ type Store interface {
 	UpdateSubscription(ctx context.Context, customerKey string, num int64, u Update) (Subscription, error)
 	// DeleteSubscription deletes one subscription of the key.
 	DeleteSubscription(ctx context.Context, customerKey string, num int64) error
+	// FindDuplicateSubscription is Open Dental's IsExistingSubscription: the Num of an unexpired
+	// subscription of s.CustomerKey with s's EndPointUrl, Workstation, WatchTable and UiEventType.
+	FindDuplicateSubscription(ctx context.Context, s Subscription) (num int64, found bool, err error)
 }
 
 // Date and date-time formats of Open Dental's API ("yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss").
@@ -147,7 +150,8 @@ func ParseDateTime(s string) (time.Time, error) {
 		v = v[:i]
 	}
 	for _, layout := range dateForms {
-		if t, err := time.Parse(layout, v); err == nil {
+		// Year 0 parses but is no .NET DateTime; Open Dental's dates start at 0001-01-01.
+		if t, err := time.Parse(layout, v); err == nil && t.Year() >= 1 {
 			return t, nil
 		}
 	}
