@@ -41,7 +41,7 @@ type env struct {
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(e)
-	root.SetArgs(args)
+	root.SetArgs(defaultToServe(args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -53,3 +53,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// defaultToServe makes a bare `odsim` (or `odsim --dsn ...`) mean `odsim serve`, so that the first
+// command a new user types starts the simulator.
+func defaultToServe(args []string) []string {
+	if len(args) == 0 {
+		return []string{"serve"}
+	}
+	switch a := args[0]; {
+	case a == "-h" || a == "--help" || a == "--version" || a == "-v":
+		return args
+	case len(a) > 1 && a[0] == '-':
+		return append([]string{"serve"}, args...)
+	}
+	return args
+}
