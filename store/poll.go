@@ -103,51 +103,19 @@ func (db *DB) ReadPage(ctx context.Context, t subscriptions.WatchTable, start, s
 	return page, nil
 }
 
-const subscriptionColumns = "ApiSubscriptionNum, EndPointUrl, Workstation, CustomerKey, WatchTable, PollingSeconds, UiEventType, DateTimeStart, DateTimeStop, Note"
-
 // PollableSubscriptions returns the database-event subscriptions of every customer key that have not
 // expired by the database's NOW(). With dueOnly, only those due by the database clock:
 // NOW() >= DateTimeStart + PollingSeconds. Workstation filtering is the caller's.
 func (db *DB) PollableSubscriptions(ctx context.Context, dueOnly bool) ([]subscriptions.Subscription, error) {
-	q := "SELECT " + subscriptionColumns + " FROM apisubscription" +
-		" WHERE WatchTable <> '' AND (DateTimeStop = '0001-01-01 00:00:00' OR DateTimeStop >= NOW())"
+	where := "WHERE WatchTable <> '' AND (DateTimeStop = '0001-01-01 00:00:00' OR DateTimeStop >= NOW())"
 	if dueOnly {
-		q += " AND DATE_ADD(DateTimeStart, INTERVAL PollingSeconds SECOND) <= NOW()"
+		where += " AND DATE_ADD(DateTimeStart, INTERVAL PollingSeconds SECOND) <= NOW()"
 	}
-	q += " ORDER BY ApiSubscriptionNum"
-	rows, err := db.db.QueryContext(ctx, q)
+	subs, err := db.querySubscriptions(ctx, where)
 	if err != nil {
-		return nil, fmt.Errorf("list pollable subscriptions: %w", err)
+		return nil, fmt.Errorf("pollable: %w", err)
 	}
-	defer rows.Close()
-	var out []subscriptions.Subscription
-	for rows.Next() {
-		s, err := scanPollable(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list pollable subscriptions: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list pollable subscriptions: %w", err)
-	}
-	return out, nil
-}
-
-func scanPollable(rows *sql.Rows) (subscriptions.Subscription, error) {
-	var s subscriptions.Subscription
-	var start, stop string
-	if err := rows.Scan(&s.Num, &s.EndPointURL, &s.Workstation, &s.CustomerKey, &s.WatchTable, &s.PollingSeconds, &s.UiEventType, &start, &stop, &s.Note); err != nil {
-		return s, err
-	}
-	var err error
-	if s.DateTimeStart, err = ParseDateTime(start); err != nil {
-		return s, err
-	}
-	if s.DateTimeStop, err = ParseDateTime(stop); err != nil {
-		return s, err
-	}
-	return s, nil
+	return subs, nil
 }
 
 // AdvanceCursor sets a subscription's DateTimeStart to to, after every page of its window was
