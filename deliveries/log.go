@@ -135,27 +135,8 @@ func (l *Log) Capacity() int { return l.cfg.Capacity }
 // Add records one attempt and returns its record (summary fields only). It copies what it keeps, so the
 // caller may reuse a's body and keys afterwards.
 func (l *Log) Add(a Attempt) Record {
-	r := Record{
-		At:              a.At,
-		SubscriptionNum: a.Subscription.Num,
-		URL:             MaskURL(a.Request.URL),
-		EventType:       a.Request.EventType,
-		Workstation:     a.Workstation,
-		Batch:           a.Batch,
-		WindowStart:     a.WindowStart,
-		WindowStop:      a.WindowStop,
-		Elements:        a.Elements,
-		Keys:            append([]int64(nil), a.Keys...),
-		KeysTruncated:   len(a.Keys) < a.Elements,
-		Status:          a.Result.Status,
-		OK:              a.Result.OK(),
-		Latency:         a.Result.Latency,
-		Header:          a.Result.Header.Clone(),
-		BodySize:        len(a.Request.Body),
-	}
-	if a.Result.Err != nil {
-		r.Error = a.Result.Err.Error()
-	}
+	r := Summary(a)
+	r.Header = a.Result.Header.Clone()
 	body := a.Request.Body
 	if len(body) > l.cfg.MaxBodyBytes {
 		body, r.BodyTruncated = body[:l.cfg.MaxBodyBytes], true
@@ -186,6 +167,31 @@ func (l *Log) Add(a Attempt) Record {
 	close(l.changed)
 	l.changed = make(chan struct{})
 	return r.summary()
+}
+
+// Summary is the record an attempt makes, without ID, headers or body: what List shows of it.
+func Summary(a Attempt) Record {
+	r := Record{
+		At:              a.At,
+		SubscriptionNum: a.Subscription.Num,
+		URL:             MaskURL(a.Request.URL),
+		EventType:       a.Request.EventType,
+		Workstation:     a.Workstation,
+		Batch:           a.Batch,
+		WindowStart:     a.WindowStart,
+		WindowStop:      a.WindowStop,
+		Elements:        a.Elements,
+		Keys:            append([]int64(nil), a.Keys...),
+		KeysTruncated:   len(a.Keys) < a.Elements,
+		Status:          a.Result.Status,
+		OK:              a.Result.OK(),
+		Latency:         a.Result.Latency,
+		BodySize:        len(a.Request.Body),
+	}
+	if a.Result.Err != nil {
+		r.Error = a.Result.Err.Error()
+	}
+	return r
 }
 
 func (l *Log) index(id int64) int { return int((id - 1) % int64(l.cfg.Capacity)) }
@@ -234,6 +240,8 @@ type Filter struct {
 	Status       Status
 	Since        int64 // only records with a greater ID
 	Limit        int   // at most this many; the log's capacity when 0
+	// Newest returns the newest Limit matches instead of the first Limit after Since.
+	Newest bool
 }
 
 // Status selects records by what came of the POST.
@@ -317,9 +325,9 @@ type Page struct {
 	LastID  int64    // the newest ID so far (0 before the first attempt)
 }
 
-// List returns the summaries of the records f selects, oldest first. Without f.Since it returns the
-// newest f.Limit matches; with it, the first f.Limit matches after f.Since, so that a reader can page
-// forward by passing the last ID it saw.
+// List returns the summaries of the records f selects, oldest first: the first f.Limit matches after
+// f.Since, so that a reader can page forward by passing the last ID it saw, or with f.Newest the newest
+// f.Limit matches.
 func (l *Log) List(f Filter) Page {
 	if f.Limit <= 0 || f.Limit > l.cfg.Capacity {
 		f.Limit = l.cfg.Capacity
@@ -327,7 +335,7 @@ func (l *Log) List(f Filter) Page {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	p := Page{FirstID: l.first, LastID: l.last}
-	if f.Since > 0 {
+	if !f.Newest {
 		for id := max(f.Since+1, l.first); id <= l.last && len(p.Records) < f.Limit; id++ {
 			if r := &l.ring[l.index(id)]; f.matches(r) {
 				p.Records = append(p.Records, r.summary())
@@ -335,7 +343,7 @@ func (l *Log) List(f Filter) Page {
 		}
 		return p
 	}
-	for id := l.last; id >= l.first && len(p.Records) < f.Limit; id-- {
+	for id := l.last; id >= l.first && id > f.Since && len(p.Records) < f.Limit; id-- {
 		if r := &l.ring[l.index(id)]; f.matches(r) {
 			p.Records = append(p.Records, r.summary())
 		}

@@ -100,6 +100,7 @@ func TestFilters(t *testing.T) {
 		want []int64
 	}{
 		{"all", deliveries.Filter{}, []int64{1, 2, 3, 4, 5}},
+		{"all newest", deliveries.Filter{Newest: true}, []int64{1, 2, 3, 4, 5}},
 		{"subscription", deliveries.Filter{Subscription: 1}, []int64{1, 3}},
 		{"table name", deliveries.Filter{EventType: "Patient"}, []int64{2, 5}},
 		{"ui event name", deliveries.Filter{EventType: "PatientSelected"}, []int64{4}},
@@ -110,7 +111,9 @@ func TestFilters(t *testing.T) {
 		{"code", deliveries.Filter{Status: status("500")}, []int64{2}},
 		{"no answer", deliveries.Filter{Status: status("0")}, []int64{3}},
 		{"since", deliveries.Filter{Since: 3}, []int64{4, 5}},
-		{"newest with limit", deliveries.Filter{Limit: 2}, []int64{4, 5}},
+		{"newest with limit", deliveries.Filter{Limit: 2, Newest: true}, []int64{4, 5}},
+		{"newest after since", deliveries.Filter{Since: 3, Limit: 9, Newest: true}, []int64{4, 5}},
+		{"first with limit", deliveries.Filter{Limit: 2}, []int64{1, 2}},
 		{"first after since with limit", deliveries.Filter{Since: 1, Limit: 2}, []int64{2, 3}},
 		{"combined", deliveries.Filter{Subscription: 2, Status: status("ok")}, []int64{5}},
 		{"none", deliveries.Filter{Subscription: 9}, nil},

@@ -1,0 +1,72 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/odsim/odsim/deliveries"
+	"github.com/odsim/odsim/poller"
+	"github.com/odsim/odsim/subscriptions"
+)
+
+// poll is POST /odsim/v1/poll: poll one subscription ({"subscription": N}) or every one (no body, or
+// {}) now, whether due or not, and answer once every POST was answered, with what was sent. Cursors
+// move exactly as a timed poll moves them. The poll runs to its end even if the caller hangs up, as a
+// timed poll would.
+func (a *api) poll(w http.ResponseWriter, r *http.Request) {
+	var req PollRequest
+	if err := a.decodeBody(w, r, &req, []string{"subscription"}, true); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var num int64
+	if req.Subscription != nil {
+		if num = *req.Subscription; num <= 0 {
+			a.fail(w, r, subscriptions.Errorf(subscriptions.Invalid,
+				"subscription must be a positive SubscriptionNum, not %d; leave it out to poll every subscription.", num))
+			return
+		}
+	}
+	before := a.Log.LastID()
+	outcomes, err := a.Poller.PollNow(context.WithoutCancel(r.Context()), num)
+	if errors.Is(err, poller.ErrNoSubscription) {
+		a.fail(w, r, subscriptions.Errorf(subscriptions.NotFound,
+			"Subscription %d cannot be polled: it does not exist, has expired, is a UI event subscription, or names a workstation odsim does not play (%s).",
+			num, strings.Join(a.workstationNames(), ", ")))
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	res := PollResult{Outcomes: make([]Outcome, len(outcomes))}
+	for i, o := range outcomes {
+		attempts := make([]deliveries.Attempt, len(o.Deliveries))
+		for j, d := range o.Deliveries {
+			attempts[j] = DatabaseAttempt(d)
+		}
+		res.Outcomes[i] = Outcome{
+			Subscription: o.SubscriptionNum,
+			Workstation:  o.Workstation,
+			WindowStart:  subscriptions.FormatDateTime(o.WindowStart),
+			WindowStop:   subscriptions.FormatDateTime(o.WindowStop),
+			Delivered:    o.Delivered,
+			Advanced:     o.Advanced,
+			Deliveries:   withIDs(a.Log, before, attempts),
+		}
+		if o.Err != nil {
+			res.Outcomes[i].Error = o.Err.Error()
+		}
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (a *api) workstationNames() []string {
+	var names []string
+	for _, ws := range a.Workstations.List() {
+		names = append(names, ws.Name)
+	}
+	return names
+}
