@@ -85,20 +85,15 @@ func (a *api) createSubscription(w http.ResponseWriter, r *http.Request, custome
 		a.fail(w, r, err)
 		return
 	}
-	num, found, err := a.store.FindDuplicateSubscription(r.Context(), s)
+	created, existing, err := create(r.Context(), a.store, s)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if found {
+	if existing {
 		a.fail(w, r, Errorf(Invalid,
 			"A subscription with the same EndPointUrl, Workstation, WatchTable and UiEventType exists and has not expired: SubscriptionNum %d.",
-			num))
-		return
-	}
-	created, err := a.store.CreateSubscription(r.Context(), s)
-	if err != nil {
-		a.fail(w, r, err)
+			created.Num))
 		return
 	}
 	writeJSON(w, http.StatusCreated, created.AppendJSON(nil))
