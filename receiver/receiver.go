@@ -250,6 +250,11 @@ func (s *Server) Close() error {
 // prints the delivery, and only then answers, so the record exists before the sender sees the status.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	arrived, began := s.cfg.Now(), time.Now()
+	if r.Method == http.MethodGet && r.URL.Path == "/healthz" {
+		// For health checks (docker compose): answered, never printed or recorded.
+		fmt.Fprintln(w, "ok")
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		msg := fmt.Sprintf("odsim listen receives Open Dental API events, which are POSTed; %s is not accepted", r.Method)

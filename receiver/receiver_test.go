@@ -524,6 +524,9 @@ func TestRejectedRequests(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.jsonl")
 	ts := start(t, Config{JSONL: path, MaxBodyBytes: 1024})
 
+	if got := ts.send(t, http.MethodGet, ts.url+"/healthz", nil, nil); got.status != http.StatusOK || got.body != "ok\n" {
+		t.Errorf("GET /healthz: status %d, body %q; want 200 ok, not printed", got.status, got.body)
+	}
 	got := ts.send(t, http.MethodGet, ts.url+"/favicon.ico", nil, nil)
 	if got.status != http.StatusMethodNotAllowed || got.header.Get("Allow") != "POST" || !strings.Contains(got.body, "POSTed; GET is not accepted") {
 		t.Errorf("GET: status %d, Allow %q, body %q", got.status, got.header.Get("Allow"), got.body)
