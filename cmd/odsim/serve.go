@@ -16,6 +16,7 @@ import (
 
 	"github.com/odsim/odsim/poller"
 	"github.com/odsim/odsim/store"
+	"github.com/odsim/odsim/store/demo"
 	"github.com/odsim/odsim/store/embedded"
 	"github.com/odsim/odsim/subscriptions"
 	"github.com/odsim/odsim/webhook"
@@ -31,6 +32,11 @@ type serveConfig struct {
 	apiKeys      []string
 	logLevel     string
 	logFormat    string
+
+	demo            bool     // load the demo practice into the embedded database
+	subscribe       []string // [Table,...=]URL values of --subscribe
+	subscribeKey    string   // customer key of --subscribe subscriptions
+	subscribePoll   int      // PollingSeconds of --subscribe subscriptions
 }
 
 func newServeCmd(e env) *cobra.Command {
@@ -62,6 +68,10 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.StringSliceVar(&cfg.workstations, "workstation", []string{defaultWorkstation()}, "machine name(s) odsim plays; repeat or comma-separate to simulate several machines")
 	f.DurationVar(&cfg.timeout, "timeout", webhook.DefaultTimeout, "how long a receiver has to answer a POST before it counts as failed")
 	f.StringArrayVar(&cfg.apiKeys, "api-key", nil, "accept only this DeveloperKey/CustomerKey pair on the API (repeatable; default: any well-formed key)")
+	f.BoolVar(&cfg.demo, "demo", true, "load the demo practice into the embedded database at start (ignored with --dsn; see odsim seed demo)")
+	f.StringArrayVar(&cfg.subscribe, "subscribe", nil, "subscribe URL at start-up, as [Table,Table=]URL (repeatable; default every WatchTable and PatientSelected)")
+	f.StringVar(&cfg.subscribeKey, "subscribe-key", publicCustomerKey, "customer key that owns the --subscribe subscriptions")
+	f.IntVar(&cfg.subscribePoll, "subscribe-polling-seconds", 1, "PollingSeconds of the --subscribe subscriptions")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	return cmd
@@ -90,6 +100,9 @@ func (c serveConfig) validate() error {
 		if strings.TrimSpace(w) == "" || len(w) > 255 {
 			return fmt.Errorf("--workstation %q: a machine name must be 1 to 255 characters", w)
 		}
+	}
+	if _, err := parseSubscribeFlags(c.subscribe, c.subscribePoll); err != nil {
+		return err
 	}
 	for _, k := range c.apiKeys {
 		if dev, cust, ok := strings.Cut(k, "/"); !ok || dev == "" || cust == "" || strings.Contains(cust, "/") {
@@ -151,6 +164,16 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 	}
 	if len(created) > 0 {
 		log.Info("created Open Dental tables", "tables", strings.Join(created, ","))
+	}
+	if cfg.dsn == "" && cfg.demo {
+		sum, err := demo.Load(ctx, db.SQL(), demo.Options{Anchor: bookStart(time.Now())})
+		if err != nil {
+			return fmt.Errorf("load demo practice: %w", err)
+		}
+		log.Info("loaded the demo practice", "summary", sum.String())
+	}
+	if err := subscribeAtStart(ctx, e, db, cfg); err != nil {
+		return err
 	}
 
 	sender := webhook.NewSender(webhook.Config{Timeout: cfg.timeout, UserAgent: "odsim/" + version, Logger: log})

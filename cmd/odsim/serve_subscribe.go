@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/odsim/odsim/store"
+	"github.com/odsim/odsim/subscriptions"
+)
+
+// publicCustomerKey is the customer half of Open Dental's public test credentials
+// (ODFHIR NFF6i0KrXrxDkZHt/VzkmZEaUWOjnQX2z).
+const publicCustomerKey = "VzkmZEaUWOjnQX2z"
+
+// parseSubscribeFlags reads --subscribe values: "URL" subscribes to every WatchTable and to
+// PatientSelected; "Appointment,Patient=URL" to the listed ones. The list is recognised only when the
+// part before the first "=" is made of event names and commas, so URLs with "=" in their query work.
+func parseSubscribeFlags(values []string, pollingSeconds int) ([]subscriptions.Spec, error) {
+	if len(values) > 0 && pollingSeconds < 1 {
+		return nil, fmt.Errorf("--subscribe-polling-seconds must be 1 or more, got %d", pollingSeconds)
+	}
+	var specs []subscriptions.Spec
+	for _, v := range values {
+		url, names := v, ""
+		if before, after, ok := strings.Cut(v, "="); ok && strings.Trim(before, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz,") == "" {
+			url, names = after, before
+		}
+		if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+			return nil, fmt.Errorf("--subscribe %q: expected [Table,Table=]http(s)://URL, e.g. --subscribe 'Appointment,Patient=http://127.0.0.1:2097/'", v)
+		}
+		var events []string
+		if names == "" {
+			for _, w := range subscriptions.WatchTables {
+				events = append(events, string(w))
+			}
+			events = append(events, string(subscriptions.PatientSelected))
+		} else {
+			events = strings.Split(names, ",")
+		}
+		for _, name := range events {
+			spec := subscriptions.Spec{EndPointURL: url, Note: "odsim serve --subscribe"}
+			switch {
+			case subscriptions.WatchTable(name).Valid():
+				spec.WatchTable, spec.PollingSeconds = subscriptions.WatchTable(name), pollingSeconds
+			case subscriptions.UiEventType(name).Valid():
+				spec.UiEventType = subscriptions.UiEventType(name)
+			default:
+				return nil, fmt.Errorf("--subscribe %q: unknown event %q; use WatchTables (%s) or PatientSelected",
+					v, name, watchTableNames())
+			}
+			specs = append(specs, spec)
+		}
+	}
+	return specs, nil
+}
+
+func watchTableNames() string {
+	var names []string
+	for _, w := range subscriptions.WatchTables {
+		names = append(names, string(w))
+	}
+	return strings.Join(names, ", ")
+}
+
+// subscribeAtStart creates the --subscribe subscriptions, leaving identical existing ones alone so a
+// restart against the same database adds no duplicates, and says what it did.
+func subscribeAtStart(ctx context.Context, e env, db *store.DB, cfg serveConfig) error {
+	specs, err := parseSubscribeFlags(cfg.subscribe, cfg.subscribePoll)
+	if err != nil {
+		return err
+	}
+	perURL := map[string][]string{}
+	var urls []string
+	for _, spec := range specs {
+		sub, existing, err := subscriptions.Ensure(ctx, db, cfg.subscribeKey, spec)
+		if err != nil {
+			return fmt.Errorf("--subscribe %s: %w", spec.EndPointURL, err)
+		}
+		if _, ok := perURL[spec.EndPointURL]; !ok {
+			urls = append(urls, spec.EndPointURL)
+		}
+		what := string(sub.WatchTable) + string(sub.UiEventType)
+		if existing {
+			what += " (existing)"
+		}
+		perURL[spec.EndPointURL] = append(perURL[spec.EndPointURL], fmt.Sprintf("%s #%d", what, sub.Num))
+	}
+	for _, u := range urls {
+		fmt.Fprintf(e.stdout, "subscribed %s to %s\n", u, strings.Join(perURL[u], ", "))
+	}
+	return nil
+}
