@@ -33,10 +33,10 @@ type serveConfig struct {
 	logLevel     string
 	logFormat    string
 
-	demo            bool     // load the demo practice into the embedded database
-	subscribe       []string // [Table,...=]URL values of --subscribe
-	subscribeKey    string   // customer key of --subscribe subscriptions
-	subscribePoll   int      // PollingSeconds of --subscribe subscriptions
+	demo          bool     // load the demo practice into the embedded database
+	subscribe     []string // [Table,...=]URL values of --subscribe
+	subscribeKey  string   // customer key of --subscribe subscriptions
+	subscribePoll int      // PollingSeconds of --subscribe subscriptions
 }
 
 func newServeCmd(e env) *cobra.Command {
