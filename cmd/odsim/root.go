@@ -34,6 +34,7 @@ A flag given on the command line wins over the environment.`,
 		newServeCmd(e),
 		newSchemaCmd(e),
 		newListenCmd(e),
+		newHealthcheckCmd(e),
 		newSeedCmd(e),
 	)
 	return root

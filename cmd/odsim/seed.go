@@ -18,8 +18,9 @@ func newSeedCmd(e env) *cobra.Command {
 	}
 	var (
 		dsn    string
-		anchor string
-		force  bool
+		anchor  string
+		force   bool
+		ifEmpty bool
 	)
 	demoCmd := &cobra.Command{
 		Use:   "demo",
@@ -35,7 +36,8 @@ same rows with the same primary keys. Missing Open Dental tables are created fir
 "odsim schema apply".
 
 The demo needs an empty database: it refuses when its tables already hold rows, unless
---force, which deletes those tables' rows first.`,
+--force, which deletes those tables' rows first, or --if-empty, which then loads nothing
+and succeeds.`,
 		Example: `  odsim seed demo --dsn 'root@tcp(127.0.0.1:3306)/opendental'
   odsim seed demo --dsn 'root@tcp(127.0.0.1:3306)/opendental' --anchor 2026-11-30 --force`,
 		Args: cobra.NoArgs,
@@ -65,6 +67,10 @@ The demo needs an empty database: it refuses when its tables already hold rows, 
 				fmt.Fprintf(e.stdout, "created %d Open Dental tables\n", len(created))
 			}
 			sum, err := demo.Load(ctx, db.SQL(), opts)
+			if errors.Is(err, demo.ErrNotEmpty) && ifEmpty {
+				fmt.Fprintf(e.stdout, "demo not loaded: %v\n", err)
+				return nil
+			}
 			if errors.Is(err, demo.ErrNotEmpty) {
 				return fmt.Errorf("%w (--force replaces the rows of the demo's tables)", err)
 			}
@@ -78,6 +84,7 @@ The demo needs an empty database: it refuses when its tables already hold rows, 
 	demoCmd.Flags().StringVar(&dsn, "dsn", "", "MySQL/MariaDB database, as user:password@tcp(host:port)/opendental")
 	demoCmd.Flags().StringVar(&anchor, "anchor", "", "a date in the first week of the appointment book, as yyyy-mm-dd (default: this week, or next week at a weekend)")
 	demoCmd.Flags().BoolVar(&force, "force", false, "delete the rows of the tables the demo fills before loading")
+	demoCmd.Flags().BoolVar(&ifEmpty, "if-empty", false, "load only into an empty database; otherwise say so and exit 0 (for init containers that run on every start)")
 	cmd.AddCommand(demoCmd)
 	return cmd
 }

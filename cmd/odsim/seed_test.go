@@ -38,6 +38,11 @@ func TestSeedDemo(t *testing.T) {
 		t.Errorf("second seed: err = %v, want %q", err, want)
 	}
 
+	out, err = seed("--if-empty")
+	if err != nil || out != "demo not loaded: database already has 60 patients; demo seed needs an empty Open Dental database\n" {
+		t.Errorf("seed --if-empty on a loaded database: out %q, err %v; want a note and success", out, err)
+	}
+
 	out, err = seed("--anchor", "2026-11-30", "--force")
 	if err != nil {
 		t.Fatalf("forced seed: %v", err)
