@@ -36,6 +36,11 @@ A flag given on the command line wins over the environment.`,
 		newListenCmd(e),
 		newHealthcheckCmd(e),
 		newSeedCmd(e),
+		newSelectPatientCmd(e),
+		newPollCmd(e),
+		newDeliveriesCmd(e),
+		newSubscribeCmd(e),
+		newSubscriptionsCmd(e),
 	)
 	return root
 }

@@ -14,11 +14,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/odsim/odsim/control"
 	"github.com/odsim/odsim/poller"
 	"github.com/odsim/odsim/store"
 	"github.com/odsim/odsim/store/demo"
 	"github.com/odsim/odsim/store/embedded"
 	"github.com/odsim/odsim/subscriptions"
+	"github.com/odsim/odsim/uievents"
 	"github.com/odsim/odsim/webhook"
 )
 
@@ -37,6 +39,8 @@ type serveConfig struct {
 	subscribe     []string // [Table,...=]URL values of --subscribe
 	subscribeKey  string   // customer key of --subscribe subscriptions
 	subscribePoll int      // PollingSeconds of --subscribe subscriptions
+
+	deliveryLog deliveryLogConfig // --delivery-log-size, --delivery-log-bytes, --record (serve_control.go)
 }
 
 func newServeCmd(e env) *cobra.Command {
@@ -74,6 +78,7 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.IntVar(&cfg.subscribePoll, "subscribe-polling-seconds", 1, "PollingSeconds of the --subscribe subscriptions")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	cfg.deliveryLog.register(f)
 	return cmd
 }
 
@@ -109,7 +114,7 @@ func (c serveConfig) validate() error {
 			return fmt.Errorf("--api-key %q: expected DeveloperKey/CustomerKey", k)
 		}
 	}
-	return nil
+	return c.deliveryLog.validate()
 }
 
 func newLogger(e env, level, format string) (*slog.Logger, error) {
@@ -177,10 +182,20 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 	}
 
 	sender := webhook.NewSender(webhook.Config{Timeout: cfg.timeout, UserAgent: "odsim/" + version, Logger: log})
-	p := poller.New(poller.Config{Workstations: cfg.workstations, Logger: log}, db, sender)
+	// Delivery log, UI events and the control API (serve_control.go).
+	dlog, closeRecording, err := openDeliveryLog(cfg.deliveryLog, log)
+	if err != nil {
+		return err
+	}
+	defer closeRecording()
+	ui := uievents.New(uievents.Config{Workstations: cfg.workstations, Observe: logUIDeliveries(dlog)}, db, sender)
+	defer closeUIEvents(ui)
+
+	p := poller.New(poller.Config{Workstations: cfg.workstations, Logger: log, Observe: logDatabaseDeliveries(dlog)}, db, sender)
 
 	mux := http.NewServeMux()
 	subscriptions.Register(mux, db, subscriptions.HandlerOptions{APIKeys: cfg.apiKeys, Logger: log})
+	control.Register(mux, control.Services{Poller: p, Workstations: ui, Log: dlog}, control.Options{Logger: log})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := db.Now(r.Context()); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
