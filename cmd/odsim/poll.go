@@ -68,7 +68,7 @@ func printPoll(w io.Writer, res control.PollResult) {
 		case len(o.Deliveries) == 0 && o.Advanced:
 			fmt.Fprintf(w, "nothing changed; the cursor moved to %s.\n", o.WindowStop)
 		case len(o.Deliveries) == 0:
-			fmt.Fprintln(w, "nothing to read yet (DateTimeStart is in the future).")
+			fmt.Fprintln(w, "nothing to read yet: the window is empty until the database clock passes DateTimeStart.")
 		case o.Advanced:
 			fmt.Fprintf(w, "%s delivered in %s; the cursor moved to %s.\n", plural(o.Delivered, "element"), plural(len(o.Deliveries), "POST"), o.WindowStop)
 		default:
