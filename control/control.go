@@ -5,7 +5,7 @@
 // Routes (JSON in and out; errors are {"error": "message"} with a 4xx naming the field, or 500):
 //
 //	POST /odsim/v1/select-patient   {"workstation":"MOLLYR","patNum":28,"wait":true}
-//	POST /odsim/v1/poll             {} or {"subscription":3} (or no body): poll now, answer what was sent
+//	POST /odsim/v1/poll             {} or {"subscription":3,"settle":true} (or no body): poll now, answer what was sent
 //	GET  /odsim/v1/deliveries       ?subscription=&table=&workstation=&status=&since=&limit=&wait=
 //	GET  /odsim/v1/deliveries/{id}  one delivery with its headers and body
 //	GET  /odsim/v1/workstations     the workstations odsim plays and their selected patients
@@ -52,11 +52,17 @@ type Workstations interface {
 	List() []uievents.Workstation
 }
 
+// Clock is the database server's clock, NOW(), by which poll windows end.
+type Clock interface {
+	Now(ctx context.Context) (time.Time, error)
+}
+
 // Services are what the control API drives.
 type Services struct {
 	Poller       Poller
 	Workstations Workstations
 	Log          *deliveries.Log
+	Clock        Clock
 }
 
 // Options configures the control API.

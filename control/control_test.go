@@ -98,6 +98,23 @@ func TestPollNowLikeATimedPoll(t *testing.T) {
 	}
 }
 
+// TestPollSettles: a row changed in the same database second as the poll request is in the window,
+// because the poll waits for the database clock to pass that second.
+func TestPollSettles(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, deliveries.Config{})
+	rc := newReceiver(t, http.StatusOK)
+	num := h.subscribe(rc.URL(), "", "Appointment", 3600, "NOW() - INTERVAL 10 SECOND")
+	for i := range 3 {
+		h.exec(fmt.Sprintf("INSERT INTO appointment (AptNum, PatNum, AptStatus, Pattern, Op) VALUES (%d, 27, 1, '//', 1)", 600+i))
+		var res control.PollResult
+		h.call("POST", "/odsim/v1/poll", fmt.Sprintf(`{"subscription":%d}`, num), &res)
+		if o := res.Outcomes[0]; o.Delivered != 1 || !o.Advanced || !slices.Equal(o.Deliveries[0].Keys, []int64{int64(600 + i)}) {
+			t.Errorf("poll %d right after an insert: %+v", i, o)
+		}
+	}
+}
+
 // TestPollAll: with no body, every pollable subscription is polled on every workstation it names.
 func TestPollAll(t *testing.T) {
 	t.Parallel()
@@ -293,9 +310,10 @@ func TestBadInput(t *testing.T) {
 		{"poll: zero", "POST", "/odsim/v1/poll", js, `{"subscription":0}`, 400, "subscription must be a positive SubscriptionNum, not 0; leave it out to poll every subscription."},
 		{"poll: negative", "POST", "/odsim/v1/poll", js, `{"subscription":-2}`, 400, "subscription must be a positive SubscriptionNum, not -2"},
 		{"poll: string", "POST", "/odsim/v1/poll", js, `{"subscription":"2"}`, 400, "subscription must be a whole number, not a string."},
-		{"poll: unknown field", "POST", "/odsim/v1/poll", js, `{"SubscriptionNum":2}`, 400, `Unknown field "SubscriptionNum": the fields are subscription.`},
+		{"poll: unknown field", "POST", "/odsim/v1/poll", js, `{"SubscriptionNum":2}`, 400, `Unknown field "SubscriptionNum": the fields are subscription, settle.`},
 		{"poll: unknown subscription", "POST", "/odsim/v1/poll", js, `{"subscription":999}`, 404, "Subscription 999 cannot be polled: it does not exist, has expired, is a UI event subscription, or names a workstation odsim does not play (MOLLYR, FRONTDESK)."},
 		{"poll: UI subscription", "POST", "/odsim/v1/poll", js, fmt.Sprintf(`{"subscription":%d}`, ui), 404, fmt.Sprintf("Subscription %d cannot be polled", ui)},
+		{"poll: settle string", "POST", "/odsim/v1/poll", js, `{"settle":"no"}`, 400, "settle must be true or false, not a string."},
 		{"poll: text body", "POST", "/odsim/v1/poll", "text/plain", `{}`, 400, "Content-Type must be application/json"},
 		{"deliveries: unknown parameter", "GET", "/odsim/v1/deliveries?sub=1", "", "", 400, `Unknown query parameter "sub": the parameters are subscription, table, workstation, status, since, limit, wait.`},
 		{"deliveries: repeated", "GET", "/odsim/v1/deliveries?since=1&since=2", "", "", 400, "Query parameter since is given more than once."},

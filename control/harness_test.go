@@ -90,7 +90,7 @@ func newHarness(t *testing.T, logCfg deliveries.Config, workstations ...string) 
 	}}, db, sender)
 	t.Cleanup(func() { h.ws.Close(context.Background()) })
 	mux := http.NewServeMux()
-	control.Register(mux, control.Services{Poller: h.p, Workstations: h.ws, Log: h.log}, control.Options{})
+	control.Register(mux, control.Services{Poller: h.p, Workstations: h.ws, Log: h.log, Clock: db}, control.Options{})
 	h.srv = httptest.NewServer(mux)
 	t.Cleanup(h.srv.Close)
 	return h

@@ -3,8 +3,10 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/odsim/odsim/deliveries"
 	"github.com/odsim/odsim/poller"
@@ -15,9 +17,14 @@ import (
 // {}) now, whether due or not, and answer once every POST was answered, with what was sent. Cursors
 // move exactly as a timed poll moves them. The poll runs to its end even if the caller hangs up, as a
 // timed poll would.
+//
+// A window ends at the database's NOW(), exclusive, to the second, so a row changed in the very second
+// of the poll waits for the next one, in Open Dental as here. Unless "settle" is false, the poll
+// therefore starts only once the database clock has passed the second in which the request arrived: a
+// test that changes a row and then polls always finds the row in this poll. That costs up to a second.
 func (a *api) poll(w http.ResponseWriter, r *http.Request) {
 	var req PollRequest
-	if err := a.decodeBody(w, r, &req, []string{"subscription"}, true); err != nil {
+	if err := a.decodeBody(w, r, &req, []string{"subscription", "settle"}, true); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -26,6 +33,12 @@ func (a *api) poll(w http.ResponseWriter, r *http.Request) {
 		if num = *req.Subscription; num <= 0 {
 			a.fail(w, r, subscriptions.Errorf(subscriptions.Invalid,
 				"subscription must be a positive SubscriptionNum, not %d; leave it out to poll every subscription.", num))
+			return
+		}
+	}
+	if req.Settle == nil || *req.Settle {
+		if err := a.settle(r.Context()); err != nil {
+			a.fail(w, r, err)
 			return
 		}
 	}
@@ -69,4 +82,33 @@ func (a *api) workstationNames() []string {
 		names = append(names, ws.Name)
 	}
 	return names
+}
+
+// settle waits until the database clock has passed the second it shows now, checking every 50 ms for
+// at most three seconds (a clock that does not move, like one pinned with SET timestamp, is not waited
+// for longer).
+func (a *api) settle(ctx context.Context) error {
+	if a.Clock == nil {
+		return nil
+	}
+	start, err := a.Clock.Now(ctx)
+	if err != nil {
+		return fmt.Errorf("poll: %w", err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		now, err := a.Clock.Now(ctx)
+		if err != nil {
+			return fmt.Errorf("poll: %w", err)
+		}
+		if now.After(start) {
+			return nil
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return fmt.Errorf("poll: %w", ctx.Err())
+		}
+	}
+	return nil
 }

@@ -68,6 +68,9 @@ type PollResult struct {
 // PollRequest is the body of POST /odsim/v1/poll.
 type PollRequest struct {
 	Subscription *int64 `json:"subscription,omitempty"` // leave out to poll every subscription
+	// Settle (true when left out) first waits for the database clock to pass the second in which the
+	// request arrived, so that every change committed before it falls inside the window.
+	Settle *bool `json:"settle,omitempty"`
 }
 
 // SelectRequest is the body of POST /odsim/v1/select-patient.

@@ -195,7 +195,7 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 
 	mux := http.NewServeMux()
 	subscriptions.Register(mux, db, subscriptions.HandlerOptions{APIKeys: cfg.apiKeys, Logger: log})
-	control.Register(mux, control.Services{Poller: p, Workstations: ui, Log: dlog}, control.Options{Logger: log})
+	control.Register(mux, control.Services{Poller: p, Workstations: ui, Log: dlog, Clock: db}, control.Options{Logger: log})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := db.Now(r.Context()); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
