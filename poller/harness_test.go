@@ -83,10 +83,15 @@ type harnessConfig struct {
 
 func newHarness(t *testing.T, hc harnessConfig) *harness {
 	t.Helper()
+	return newHarnessOn(t, storetest.New(t), hc)
+}
+
+// newHarnessOn is newHarness on a given database (one of storetest.Engines').
+func newHarnessOn(t *testing.T, db *store.DB, hc harnessConfig) *harness {
+	t.Helper()
 	if hc.workstations == nil {
 		hc.workstations = []string{"MOLLYR"}
 	}
-	db := storetest.New(t)
 	sender := webhook.NewSender(webhook.Config{Timeout: hc.timeout})
 	p := poller.New(poller.Config{
 		Workstations: hc.workstations,
@@ -149,12 +154,18 @@ func (h *harness) insertAppointments(first, n int, secondsAgo func(i int) int) {
 	const batch = 500
 	for done := 0; done < n; done += batch {
 		var b strings.Builder
-		b.WriteString("INSERT INTO appointment (AptNum, PatNum, AptStatus, Pattern, Confirmed, Op, ProvNum, AptDateTime, Note, DateTStamp) VALUES ")
+		b.WriteString("INSERT INTO appointment (AptNum, PatNum, AptStatus, Pattern, Confirmed, TimeLocked, Op, Note, ProvNum, ProvHyg," +
+			" AptDateTime, NextAptNum, UnschedStatus, IsNewPatient, ProcDescript, Assistant, ClinicNum, IsHygiene, DateTStamp," +
+			" DateTimeArrived, DateTimeSeated, DateTimeDismissed, InsPlan1, InsPlan2, DateTimeAskedToArrive, ProcsColored," +
+			" ColorOverride, AppointmentTypeNum, SecUserNumEntry, SecDateTEntry, Priority, ProvBarText, PatternSecondary," +
+			" SecurityHash, ItemOrderPlanned) VALUES ")
 		for i := done; i < n && i < done+batch; i++ {
 			if i > done {
 				b.WriteString(",")
 			}
-			fmt.Fprintf(&b, "(%d, %d, 1, '//XX//', 19, 1, 1, '2026-12-01 09:00:00', 'n%d', NOW() - INTERVAL %d SECOND)", first+i, 1+i%50, i, secondsAgo(i))
+			fmt.Fprintf(&b, "(%d, %d, 1, '//XX//', 19, 0, 1, 'n%d', 1, 0, '2026-12-01 09:00:00', 0, 0, 0, 'PerEx', 0, 0, 0,"+
+				" NOW() - INTERVAL %d SECOND, '0001-01-01 00:00:00', '0001-01-01 00:00:00', '0001-01-01 00:00:00', 0, 0,"+
+				" '0001-01-01 00:00:00', '', 0, 0, 0, '0001-01-01 00:00:00', 0, '', '', '', 0)", first+i, 1+i%50, i, secondsAgo(i))
 		}
 		h.exec(b.String())
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/odsim/odsim/store"
-	"github.com/odsim/odsim/store/embedded"
 	"github.com/odsim/odsim/store/storetest"
 	"github.com/odsim/odsim/subscriptions"
 )
@@ -16,27 +15,8 @@ import (
 // The store must satisfy the Subscriptions API's Store.
 var _ subscriptions.Store = (*store.DB)(nil)
 
-// engines runs test against a fresh database on the MariaDB/MySQL test server and on the embedded engine,
-// since odsim serves the API from either.
-func engines(t *testing.T, test func(t *testing.T, db *store.DB)) {
-	t.Run("mysql", func(t *testing.T) {
-		t.Parallel()
-		test(t, storetest.New(t))
-	})
-	t.Run("embedded", func(t *testing.T) {
-		t.Parallel()
-		srv, err := embedded.Start(context.Background(), embedded.Config{Addr: "127.0.0.1:0"})
-		if err != nil {
-			t.Fatalf("start embedded database: %v", err)
-		}
-		t.Cleanup(func() { srv.Close() })
-		db := storetest.Open(t, srv.DSN())
-		if _, err := db.Apply(context.Background()); err != nil {
-			t.Fatalf("apply schema: %v", err)
-		}
-		test(t, db)
-	})
-}
+// engines runs test on both engines, since odsim serves the API from either.
+func engines(t *testing.T, test func(t *testing.T, db *store.DB)) { storetest.Engines(t, test) }
 
 func date(s string) time.Time {
 	t, err := subscriptions.ParseDateTime(s)

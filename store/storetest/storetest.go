@@ -1,8 +1,9 @@
 // Package storetest gives tests a fresh Open Dental database of their own on a real MySQL/MariaDB server:
 // created with a random name, migrated with odsim's schema, dropped when the test ends.
 //
-// The server is ODSIM_TEST_DSN (default root@tcp(127.0.0.1:3306)/). When no server answers, tests that
-// need one are skipped with the reason, unless ODSIM_REQUIRE_MYSQL=1 (as CI sets it), which makes them fail.
+// The server is ODSIM_TEST_DSN (default root@tcp(127.0.0.1:3306)/). When no server answers, the databases
+// are made on odsim's embedded engine instead, and tests that need a real server (RequireServer) skip
+// with the reason — unless ODSIM_REQUIRE_MYSQL=1 (as CI sets it), which makes a missing server fail.
 package storetest
 
 import (
@@ -18,6 +19,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/odsim/odsim/store"
+	"github.com/odsim/odsim/store/embedded"
 )
 
 // DefaultServerDSN is the server tests use when ODSIM_TEST_DSN is not set.
@@ -26,6 +28,10 @@ const DefaultServerDSN = "root@tcp(127.0.0.1:3306)/"
 var (
 	probeOnce sync.Once
 	probeErr  error
+
+	fallbackOnce sync.Once
+	fallbackDSN  string
+	fallbackErr  error
 )
 
 // ServerDSN returns the DSN of the test server (without a database name).
@@ -36,9 +42,8 @@ func ServerDSN() string {
 	return DefaultServerDSN
 }
 
-// RequireServer skips (or, with ODSIM_REQUIRE_MYSQL=1, fails) t when no MySQL/MariaDB server answers.
-func RequireServer(tb testing.TB) {
-	tb.Helper()
+// probe reports whether the MySQL/MariaDB test server answers.
+func probe() error {
 	probeOnce.Do(func() {
 		db, err := sql.Open("mysql", ServerDSN())
 		if err != nil {
@@ -50,7 +55,37 @@ func RequireServer(tb testing.TB) {
 		defer cancel()
 		probeErr = db.PingContext(ctx)
 	})
-	if probeErr == nil {
+	return probeErr
+}
+
+// serverDSN is where test databases are created: the MySQL/MariaDB test server, or, when none answers
+// and ODSIM_REQUIRE_MYSQL is not 1, an embedded engine shared by the test process.
+func serverDSN(tb testing.TB) string {
+	tb.Helper()
+	if probe() == nil {
+		return ServerDSN()
+	}
+	if os.Getenv("ODSIM_REQUIRE_MYSQL") == "1" {
+		tb.Fatalf("no MySQL/MariaDB at ODSIM_TEST_DSN=%q and ODSIM_REQUIRE_MYSQL=1: %v", ServerDSN(), probeErr)
+	}
+	fallbackOnce.Do(func() {
+		srv, err := embedded.Start(context.Background(), embedded.Config{Addr: "127.0.0.1:0"})
+		if err != nil {
+			fallbackErr = err
+			return
+		}
+		fallbackDSN = "root@tcp(" + srv.Addr() + ")/"
+	})
+	if fallbackErr != nil {
+		tb.Fatalf("no MySQL/MariaDB test server (%v), and the embedded engine did not start: %v", probeErr, fallbackErr)
+	}
+	return fallbackDSN
+}
+
+// RequireServer skips (or, with ODSIM_REQUIRE_MYSQL=1, fails) t when no MySQL/MariaDB server answers.
+func RequireServer(tb testing.TB) {
+	tb.Helper()
+	if probe() == nil {
 		return
 	}
 	if os.Getenv("ODSIM_REQUIRE_MYSQL") == "1" {
@@ -62,8 +97,12 @@ func RequireServer(tb testing.TB) {
 // NewEmptyDSN creates an empty database for tb and returns its DSN. The database is dropped in tb.Cleanup.
 func NewEmptyDSN(tb testing.TB) string {
 	tb.Helper()
-	RequireServer(tb)
-	cfg, err := mysql.ParseDSN(ServerDSN())
+	return newEmptyDSN(tb, serverDSN(tb))
+}
+
+func newEmptyDSN(tb testing.TB, server string) string {
+	tb.Helper()
+	cfg, err := mysql.ParseDSN(server)
 	if err != nil {
 		tb.Fatalf("parse ODSIM_TEST_DSN: %v", err)
 	}
@@ -101,6 +140,36 @@ func NewDSN(tb testing.TB) string {
 func New(tb testing.TB) *store.DB {
 	tb.Helper()
 	return openDB(tb, NewDSN(tb))
+}
+
+// NewEmbedded returns a store on a fresh migrated database of a new embedded engine of tb's own, stopped
+// in tb.Cleanup: for tests that run one suite against both engines.
+func NewEmbedded(tb testing.TB) *store.DB {
+	tb.Helper()
+	srv, err := embedded.Start(context.Background(), embedded.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		tb.Fatalf("start embedded database: %v", err)
+	}
+	tb.Cleanup(func() { srv.Close() })
+	db := openDB(tb, srv.DSN())
+	if _, err := db.Apply(context.Background()); err != nil {
+		tb.Fatalf("apply schema: %v", err)
+	}
+	return db
+}
+
+// Engines runs test twice in parallel subtests: on a fresh database of the MySQL/MariaDB test server
+// ("mysql", which requires the server) and of the embedded engine ("embedded"), since odsim runs on both.
+func Engines(t *testing.T, test func(t *testing.T, db *store.DB)) {
+	t.Run("mysql", func(t *testing.T) {
+		t.Parallel()
+		RequireServer(t)
+		test(t, New(t))
+	})
+	t.Run("embedded", func(t *testing.T) {
+		t.Parallel()
+		test(t, NewEmbedded(t))
+	})
 }
 
 // Open returns a store on the database dsn, closed in tb.Cleanup.
