@@ -45,9 +45,6 @@ func NewClient(addr string, hc *http.Client) (*Client, error) {
 	return &Client{base: u.Scheme + "://" + u.Host, hc: hc}, nil
 }
 
-// Addr is the base URL the client talks to.
-func (c *Client) Addr() string { return c.base }
-
 // APIError is an answer other than success, with the message odsim (or Open Dental) gave.
 type APIError struct {
 	Status  int

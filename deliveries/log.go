@@ -74,9 +74,6 @@ type Record struct {
 	BodyTruncated   bool        // Body holds less than BodySize bytes
 }
 
-// IsDatabase reports whether r is a database event (a WatchTable batch) rather than a UI event.
-func (r Record) IsDatabase() bool { return strings.HasPrefix(r.EventType, "WatchTable: ") }
-
 // Config bounds a Log and says where it records.
 type Config struct {
 	Capacity     int   // records kept; DefaultCapacity when 0

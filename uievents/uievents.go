@@ -14,7 +14,6 @@ package uievents
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -289,9 +288,6 @@ func (w *Workstations) Close(ctx context.Context) {
 	w.cancel()
 	<-idle
 }
-
-// Names returns the workstation names odsim plays.
-func (w *Workstations) Names() []string { return slices.Clone(w.cfg.Workstations) }
 
 // shorten cuts a caller's name to 64 bytes for echoing in a message.
 func shorten(s string) string {
