@@ -1,0 +1,210 @@
+package scenario
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/odsim/odsim/store/frontdesk"
+)
+
+// MaxRuns bounds the step runs of one scenario, so that a repeating step with a tight schedule over a
+// long duration is refused instead of running for ever.
+const MaxRuns = 100_000
+
+// PatientSelector fires the PatientSelected UI event: workstation selected patient patNum (workstation ""
+// means odsim's only workstation). odsim's UI events, in process or through a running odsim's control
+// API, provide it.
+type PatientSelector interface {
+	SelectPatient(ctx context.Context, workstation string, patNum int64) error
+}
+
+// SelectorFunc adapts a function to PatientSelector.
+type SelectorFunc func(ctx context.Context, workstation string, patNum int64) error
+
+// SelectPatient calls f.
+func (f SelectorFunc) SelectPatient(ctx context.Context, workstation string, patNum int64) error {
+	return f(ctx, workstation, patNum)
+}
+
+// Clock is the real time a run waits on. Tests inject one that does not sleep.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d, or until ctx ends (returning its error).
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// RealClock is the host clock.
+type RealClock struct{}
+
+// Now returns time.Now().
+func (RealClock) Now() time.Time { return time.Now() }
+
+// Sleep waits for d or ctx's end.
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Options says how to run a scenario.
+type Options struct {
+	// Speed is how many times faster than real time the timeline runs: 1 is real time, 10 ten times
+	// faster. 0 runs every step as soon as the one before it is done ("--speed max").
+	Speed float64
+	// Start is the scenario clock at the start: the time "now" means in the first step, and the date
+	// "today" means. Zero: the real time when the run starts, moved to the scenario's start: time of
+	// day when it has one.
+	Start time.Time
+	// Clock is what the run waits on; RealClock when nil.
+	Clock Clock
+	// Selector fires PatientSelected for select-patient steps; such steps fail without one.
+	Selector PatientSelector
+	// Progress is told about the run as it goes; nil for none.
+	Progress Progress
+}
+
+// StepResult is one run of a step that was applied.
+type StepResult struct {
+	Step   *Step
+	Run    int       // which run of a repeating step, from 1
+	At     time.Time // the scenario clock when it ran
+	Table  string    // the table of the row written or acted on, "" for none
+	Num    int64     // that row's primary key
+	Detail string    // what happened, for people: "AptNum 312", "no change (no event)", ...
+}
+
+// Report is what a run did.
+type Report struct {
+	Scenario *Scenario
+	Start    time.Time // the scenario clock at the start
+	Total    int       // step runs on the timeline
+	Applied  []StepResult
+	// Failed is the step that stopped the run, nil when none did.
+	Failed *Step
+}
+
+// runner is one run's state.
+type runner struct {
+	desk     *frontdesk.Desk
+	selector PatientSelector
+}
+
+// firing is one run of a step on the timeline.
+type firing struct {
+	step   *Step
+	offset time.Duration
+	run    int
+}
+
+// Timeline lists when each step runs for a scenario starting at start, in the order the runs happen
+// (time, then file order).
+func timeline(sc *Scenario, start time.Time) ([]firing, error) {
+	var out []firing
+	for _, s := range sc.Steps {
+		if s.sched == nil {
+			out = append(out, firing{s, s.At, 1})
+			continue
+		}
+		end := s.Until
+		if end == 0 {
+			end = sc.Duration
+		}
+		last := start.Add(end)
+		t := s.sched.Next(start.Add(s.At).Add(-time.Second))
+		for run := 1; !t.IsZero() && !t.After(last) && (s.Times == 0 || run <= s.Times); run++ {
+			out = append(out, firing{s, t.Sub(start), run})
+			if len(out) > MaxRuns {
+				return nil, &Error{File: sc.File, Line: s.Line, Step: s,
+					Err: fmt.Errorf("the timeline has more than %d step runs; shorten until:/duration: or give times:", MaxRuns)}
+			}
+			t = s.sched.Next(t)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].offset != out[j].offset {
+			return out[i].offset < out[j].offset
+		}
+		return out[i].step.Index < out[j].step.Index
+	})
+	return out, nil
+}
+
+// StartTime is the scenario clock's start for a run beginning at now: now itself, or today at the
+// scenario's start: time of day.
+func (sc *Scenario) StartTime(now time.Time) time.Time {
+	if sc.StartOfDay == nil {
+		return now.Truncate(time.Second)
+	}
+	y, m, d := now.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, now.Location()).Add(*sc.StartOfDay)
+}
+
+// Run applies sc to the Open Dental database db, each step at its time on the timeline (scaled by
+// opts.Speed), and stops at the first step that fails. The report lists the step runs applied, also when
+// the error is not nil; the error is then an *Error naming the file, line and step. A step that fails has
+// written nothing: each operation is one checked transaction.
+func Run(ctx context.Context, db *sql.DB, sc *Scenario, opts Options) (*Report, error) {
+	clock := opts.Clock
+	if clock == nil {
+		clock = RealClock{}
+	}
+	begin := clock.Now()
+	start := opts.Start
+	if start.IsZero() {
+		start = sc.StartTime(begin)
+	}
+	rep := &Report{Scenario: sc, Start: start}
+	plan, err := timeline(sc, start)
+	if err != nil {
+		return rep, err
+	}
+	rep.Total = len(plan)
+	if opts.Progress != nil {
+		opts.Progress.Begin(rep)
+	}
+	r := &runner{desk: frontdesk.New(db), selector: opts.Selector}
+	e := &env{start: start, rows: map[string]row{}}
+	var runErr error
+	for _, f := range plan {
+		if opts.Speed > 0 {
+			due := begin.Add(time.Duration(float64(f.offset) / opts.Speed))
+			if d := due.Sub(clock.Now()); d > 0 {
+				if err := clock.Sleep(ctx, d); err != nil {
+					runErr = fmt.Errorf("stopped before %s: %w", f.step.Describe(), err)
+					break
+				}
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			runErr = fmt.Errorf("stopped before %s: %w", f.step.Describe(), err)
+			break
+		}
+		e.now, e.n = start.Add(f.offset), f.run
+		out, err := f.step.action.run(ctx, r, e)
+		if err != nil {
+			rep.Failed = f.step
+			runErr = &Error{File: sc.File, Line: f.step.Line, Step: f.step, Err: err}
+			break
+		}
+		if f.step.Name != "" && out.row.table != "" {
+			e.rows[f.step.Name] = out.row
+		}
+		res := StepResult{Step: f.step, Run: f.run, At: e.now, Table: out.row.table, Num: out.row.num, Detail: out.detail}
+		rep.Applied = append(rep.Applied, res)
+		if opts.Progress != nil {
+			opts.Progress.Applied(rep, res)
+		}
+	}
+	if opts.Progress != nil {
+		opts.Progress.End(rep, runErr)
+	}
+	return rep, runErr
+}
