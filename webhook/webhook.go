@@ -88,7 +88,12 @@ func NewSender(cfg Config) *Sender {
 		SetRedirectPolicy(resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		})).
-		SetDoNotParseResponse(true)
+		SetDoNotParseResponse(true).
+		// resty adds Accept: <Content-Type> to JSON requests; Open Dental sends no Accept header.
+		SetPreRequestHook(func(_ *resty.Client, r *http.Request) error {
+			r.Header.Del("Accept")
+			return nil
+		})
 	if cfg.Logger != nil {
 		c.SetLogger(restyLogger{cfg.Logger})
 	}
@@ -109,6 +114,9 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	start := time.Now()
 	resp, err := r.Post(req.URL)
 	res := Result{Header: r.Header.Clone()}
+	if r.RawRequest != nil {
+		res.Header = r.RawRequest.Header.Clone() // as sent, after the client's own additions
+	}
 	if resp != nil && resp.RawResponse != nil {
 		body := resp.RawBody()
 		_, copyErr := io.Copy(io.Discard, io.LimitReader(body, 1<<20))
