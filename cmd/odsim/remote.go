@@ -22,15 +22,15 @@ type remoteFlags struct {
 }
 
 func (r *remoteFlags) register(f *pflag.FlagSet) {
-	f.StringVar(&r.addr, "addr", control.DefaultAddr, "the running odsim to talk to, as a `URL` or host:port")
+	f.StringVar(&r.addr, "url", control.DefaultAddr, "the running odsim to talk to, as a `URL` or host:port")
 	f.BoolVar(&r.json, "json", false, "print the answer as JSON (one line), for scripts")
 }
 
-// client returns a client of the odsim at --addr.
+// client returns a client of the odsim at --url.
 func (r *remoteFlags) client() (*control.Client, error) {
 	c, err := control.NewClient(r.addr, nil)
 	if err != nil {
-		return nil, fmt.Errorf("--addr: %w", err)
+		return nil, fmt.Errorf("--url: %w", err)
 	}
 	return c, nil
 }
@@ -39,7 +39,7 @@ func (r *remoteFlags) client() (*control.Client, error) {
 func remoteError(err error) error {
 	var ue *control.UnreachableError
 	if errors.As(err, &ue) {
-		return fmt.Errorf("%w (is odsim running? start it with `odsim serve`, or point --addr or ODSIM_ADDR at it)", err)
+		return fmt.Errorf("%w (is odsim running? start it with `odsim serve`, or point --url or ODSIM_URL at it)", err)
 	}
 	return err
 }

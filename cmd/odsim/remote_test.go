@@ -96,7 +96,7 @@ func (h *remoteHarness) received() []string {
 	return slices.Clone(h.got)
 }
 
-// odsim runs a client subcommand against the harness (--addr comes from ODSIM_ADDR) and returns its
+// odsim runs a client subcommand against the harness (--url comes from ODSIM_URL) and returns its
 // output and error.
 func (h *remoteHarness) odsim(args ...string) (string, error) {
 	return h.odsimCtx(context.Background(), args...)
@@ -104,7 +104,7 @@ func (h *remoteHarness) odsim(args ...string) (string, error) {
 
 func (h *remoteHarness) odsimCtx(ctx context.Context, args ...string) (string, error) {
 	var stdout, stderr listenOutput
-	err := run(ctx, args, listenEnv(map[string]string{"ODSIM_ADDR": h.addr}), strings.NewReader(""), &stdout, &stderr)
+	err := run(ctx, args, listenEnv(map[string]string{"ODSIM_URL": h.addr}), strings.NewReader(""), &stdout, &stderr)
 	return stdout.String() + stderr.String(), err
 }
 
@@ -189,7 +189,7 @@ func TestRemoteCommands(t *testing.T) {
 	var followOut listenOutput
 	go func() {
 		err := run(ctx, []string{"deliveries", "--follow", "--since", "2", "--json", "--table", "PatientSelected"},
-			listenEnv(map[string]string{"ODSIM_ADDR": h.addr}), strings.NewReader(""), &followOut, &followOut)
+			listenEnv(map[string]string{"ODSIM_URL": h.addr}), strings.NewReader(""), &followOut, &followOut)
 		if err != nil {
 			followed <- "error: " + err.Error()
 		}
@@ -240,8 +240,8 @@ func TestRemoteBadInput(t *testing.T) {
 		{"select: unknown patient", []string{"select-patient", "999", "--workstation", "MOLLYR"}, "Patient 999 not found. (HTTP 404)"},
 		{"select: unknown workstation", []string{"select-patient", "27", "--workstation", "BOB"}, `workstation "BOB" is not one odsim plays: use MOLLYR, FRONTDESK`},
 		{"select: which workstation", []string{"select-patient", "27"}, "workstation is required: odsim plays MOLLYR, FRONTDESK. (HTTP 400)"},
-		{"select: bad addr", []string{"select-patient", "27", "--addr", "ftp://x"}, `--addr: odsim address "ftp://x": use http://host:port`},
-		{"select: unreachable", []string{"select-patient", "27", "--addr", "127.0.0.1:1"}, "cannot reach odsim at http://127.0.0.1:1"},
+		{"select: bad addr", []string{"select-patient", "27", "--url", "ftp://x"}, `--url: odsim address "ftp://x": use http://host:port`},
+		{"select: unreachable", []string{"select-patient", "27", "--url", "127.0.0.1:1"}, "cannot reach odsim at http://127.0.0.1:1"},
 		{"poll: zero", []string{"poll", "--subscription", "0"}, "--subscription must be a positive SubscriptionNum, not 0"},
 		{"poll: not a number", []string{"poll", "--subscription", "x"}, `invalid argument "x" for "--subscription"`},
 		{"poll: unknown", []string{"poll", "--subscription", "999"}, "Subscription 999 cannot be polled"},
@@ -278,9 +278,9 @@ func TestRemoteBadInput(t *testing.T) {
 	}
 	// The environment names the address too, and an unreachable one says how to start odsim.
 	var stdout, stderr listenOutput
-	err := run(context.Background(), []string{"poll"}, listenEnv(map[string]string{"ODSIM_ADDR": "http://127.0.0.1:1"}), strings.NewReader(""), &stdout, &stderr)
-	if err == nil || !strings.Contains(err.Error(), "start it with `odsim serve`, or point --addr or ODSIM_ADDR at it") {
-		t.Errorf("unreachable ODSIM_ADDR: %v", err)
+	err := run(context.Background(), []string{"poll"}, listenEnv(map[string]string{"ODSIM_URL": "http://127.0.0.1:1"}), strings.NewReader(""), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "start it with `odsim serve`, or point --url or ODSIM_URL at it") {
+		t.Errorf("unreachable ODSIM_URL: %v", err)
 	}
 
 	if got := h.received(); len(got) != 0 {

@@ -29,7 +29,7 @@ every POST was answered and shows each; --wait=false returns at once, as Open De
 asynchronously (see the results with odsim deliveries).`,
 		Example: `  odsim select-patient 28 --workstation MOLLYR
   odsim select-patient 28 --json
-  ODSIM_ADDR=http://10.0.0.5:30223 odsim select-patient 27 --workstation FRONTDESK --wait=false`,
+  ODSIM_URL=http://10.0.0.5:30223 odsim select-patient 27 --workstation FRONTDESK --wait=false`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			patNum, err := positiveArg("PATNUM", args[0])

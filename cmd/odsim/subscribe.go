@@ -27,7 +27,7 @@ would on Open Dental's API Service, so that you need not write its JSON by hand.
 --table and --polling-seconds (a database event) or --ui PatientSelected (a UI event).
 
 The Authorization header is "ODFHIR " + --key; the CustomerKey (after the /) owns the
-subscription. The default is Open Dental's public test key. --addr may also point at a real
+subscription. The default is Open Dental's public test key. --url may also point at a real
 Open Dental API Service.`,
 		Example: `  odsim subscribe http://localhost:2097/ --table Appointment --polling-seconds 5
   odsim subscribe http://localhost:2097/ui --ui PatientSelected --workstation MOLLYR
