@@ -56,6 +56,11 @@ func (p *parser) parse(data []byte) *Scenario {
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
+			// yaml.v3 numbers lines from 1 for scanner errors but from 0 for parser errors, all of
+			// which say "did not find expected ..." (the line is where the unfinished construct began).
+			if strings.HasPrefix(msg, "did not find expected") {
+				line++
+			}
 		}
 		p.errs = append(p.errs, &Error{File: p.file, Line: line, Err: fmt.Errorf("malformed YAML: %s", msg)})
 		return nil
@@ -70,8 +75,14 @@ func (p *parser) parse(data []byte) *Scenario {
 		return nil
 	}
 	var steps *yaml.Node
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			p.fail(k, nil, fmt.Errorf("%s is given twice", k.Value))
+			continue
+		}
+		seen[k.Value] = true
 		switch k.Value {
 		case "name":
 			sc.Name = v.Value
@@ -148,8 +159,14 @@ func (p *parser) step(sc *Scenario, index int, n *yaml.Node, prev time.Duration)
 	}
 	var opKey, opVal *yaml.Node
 	var at, every, until, times *yaml.Node
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			p.fail(k, s, fmt.Errorf("%s is given twice", k.Value))
+			return nil
+		}
+		seen[k.Value] = true
 		switch k.Value {
 		case "name":
 			s.Name = v.Value
@@ -172,6 +189,7 @@ func (p *parser) step(sc *Scenario, index int, n *yaml.Node, prev time.Duration)
 				return nil
 			}
 			if opKey != nil {
+				s.Op = opKey.Value
 				p.fail(k, s, fmt.Errorf("a step has one operation; this one has %s and %s", opKey.Value, k.Value))
 				return nil
 			}

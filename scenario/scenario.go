@@ -58,6 +58,12 @@ type Step struct {
 
 // Describe names the step for messages: `step 7 "arrive-jane" (arrive)` or `step 3 (book-appointment)`.
 func (s *Step) Describe() string {
+	if s.Op == "" {
+		if s.Name != "" {
+			return fmt.Sprintf("step %d %q", s.Index, s.Name)
+		}
+		return fmt.Sprintf("step %d", s.Index)
+	}
 	if s.Name != "" {
 		return fmt.Sprintf("step %d %q (%s)", s.Index, s.Name, s.Op)
 	}
