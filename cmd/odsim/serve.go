@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/odsim/odsim/control"
+	"github.com/odsim/odsim/metrics"
 	"github.com/odsim/odsim/poller"
 	"github.com/odsim/odsim/store"
 	"github.com/odsim/odsim/store/demo"
@@ -188,14 +189,16 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 		return err
 	}
 	defer closeRecording()
-	ui := uievents.New(uievents.Config{Workstations: cfg.workstations, Observe: logUIDeliveries(dlog)}, db, sender)
+	met := metrics.New()
+	ui := uievents.New(uievents.Config{Workstations: cfg.workstations, Observe: logUIDeliveries(dlog, met)}, db, sender)
 	defer closeUIEvents(ui)
 
-	p := poller.New(poller.Config{Workstations: cfg.workstations, Logger: log, Observe: logDatabaseDeliveries(dlog)}, db, sender)
+	p := poller.New(poller.Config{Workstations: cfg.workstations, Logger: log, Observe: logDatabaseDeliveries(dlog, met)}, db, sender)
 
 	mux := http.NewServeMux()
 	subscriptions.Register(mux, db, subscriptions.HandlerOptions{APIKeys: cfg.apiKeys, Logger: log})
 	control.Register(mux, control.Services{Poller: p, Workstations: ui, Log: dlog, Clock: db}, control.Options{Logger: log})
+	mux.Handle("GET /metrics", met.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := db.Now(r.Context()); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)

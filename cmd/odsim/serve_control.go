@@ -13,6 +13,7 @@ import (
 
 	"github.com/odsim/odsim/control"
 	"github.com/odsim/odsim/deliveries"
+	"github.com/odsim/odsim/metrics"
 	"github.com/odsim/odsim/poller"
 	"github.com/odsim/odsim/uievents"
 )
@@ -68,14 +69,23 @@ func openDeliveryLog(cfg deliveryLogConfig, log *slog.Logger) (*deliveries.Log, 
 	return deliveries.New(dc), closeFile, nil
 }
 
-// logDatabaseDeliveries is the poller's Observe: every database event POST goes to the delivery log.
-func logDatabaseDeliveries(l *deliveries.Log) func(poller.Delivery) {
-	return func(d poller.Delivery) { l.Add(control.DatabaseAttempt(d)) }
+// logDatabaseDeliveries is the poller's Observe: every database event POST goes to the delivery log
+// and the metrics.
+func logDatabaseDeliveries(l *deliveries.Log, m *metrics.Metrics) func(poller.Delivery) {
+	return func(d poller.Delivery) {
+		a := control.DatabaseAttempt(d)
+		l.Add(a)
+		m.Observe(a)
+	}
 }
 
-// logUIDeliveries is uievents' Observe: every UI event POST goes to the delivery log.
-func logUIDeliveries(l *deliveries.Log) func(uievents.Delivery) {
-	return func(d uievents.Delivery) { l.Add(control.UIAttempt(d)) }
+// logUIDeliveries is uievents' Observe: every UI event POST goes to the delivery log and the metrics.
+func logUIDeliveries(l *deliveries.Log, m *metrics.Metrics) func(uievents.Delivery) {
+	return func(d uievents.Delivery) {
+		a := control.UIAttempt(d)
+		l.Add(a)
+		m.Observe(a)
+	}
 }
 
 // closeUIEvents lets UI events in flight finish for a few seconds, then abandons them.
