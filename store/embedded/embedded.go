@@ -7,9 +7,9 @@
 //
 // The engine is adjusted where it would otherwise make odsim behave differently from Open Dental on
 // MariaDB (see plans.go and engine.go): ON UPDATE CURRENT_TIMESTAMP columns change only when a row
-// really changes, `SET timestamp` pins NOW(), statements run one at a time, START TRANSACTION is ignored
-// as it is for MyISAM tables, and plain secondary indexes are not built (they make every write cost
-// rows² in this engine and speed nothing up).
+// really changes, `SET timestamp` pins NOW(), statements and transactions run one at a time (the
+// engine's tables lose concurrent writes otherwise), and plain secondary indexes are not built (they make
+// every write cost rows² in this engine and speed nothing up).
 //
 // Limits: everything lives in memory and is lost when the process exits; writes cost time proportional
 // to the table's rows, so the engine suits the demo practice (a few thousand rows per table), not bulk
@@ -24,11 +24,13 @@ import (
 	"net"
 	"sync"
 	"syscall"
+	"time"
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/memory"
 	"github.com/dolthub/go-mysql-server/server"
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/mysql"
 )
 
 // Defaults of Config, as fixed by odsim's design: one port above MySQL's so both can run side by side.
@@ -46,7 +48,14 @@ type Config struct {
 	Database string
 	// Logger receives the engine's own diagnostics at debug level; nil discards them.
 	Logger *slog.Logger
+	// LockWait is how long a statement waits while another connection holds a transaction open before
+	// it fails with MySQL's error 1205; zero means DefaultLockWait.
+	LockWait time.Duration
 }
+
+// DefaultLockWait bounds the wait for another connection's transaction. It is shorter than InnoDB's 50 s
+// so that a transaction left open in a client shows up as an error in odsim's log quickly.
+const DefaultLockWait = 10 * time.Second
 
 // Server is a running embedded database. Its data lives only as long as the Server.
 type Server struct {
@@ -68,6 +77,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Database == "" {
 		cfg.Database = DefaultDatabase
 	}
+	if cfg.LockWait <= 0 {
+		cfg.LockWait = DefaultLockWait
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -85,11 +97,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		nl.Close()
 		return nil, fmt.Errorf("embedded database: %w", err)
 	}
+	g := newGate(cfg.LockWait)
+	gated := func(h mysql.Handler) (mysql.Handler, error) { return &gatedHandler{Handler: h, gate: g}, nil }
 	srv, err := server.NewServerWithHandler(server.Config{
 		Protocol: "tcp",
 		Address:  nl.Addr().String(),
 		Listener: ln,
-	}, engine, newContext, sessionBuilder(pro, logger), nil, serialize)
+	}, engine, newContext, sessionBuilder(pro, logger, g), nil, gated)
 	if err != nil {
 		nl.Close()
 		return nil, fmt.Errorf("embedded database: start server: %w", err)

@@ -36,8 +36,9 @@ func newEngine() (*sqle.Engine, *memory.DbProvider) {
 	return engine, pro
 }
 
-// sessionBuilder gives each connection a memory session whose engine log goes to logger.
-func sessionBuilder(pro *memory.DbProvider, logger *slog.Logger) func(context.Context, *mysql.Conn, string) (sql.Session, error) {
+// sessionBuilder gives each connection a memory session whose engine log goes to logger, and shows it
+// to the gate.
+func sessionBuilder(pro *memory.DbProvider, logger *slog.Logger, g *gate) func(context.Context, *mysql.Conn, string) (sql.Session, error) {
 	newSession := memory.NewSessionBuilder(pro)
 	engineLog := newEngineLogger(logger)
 	return func(ctx context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
@@ -46,6 +47,7 @@ func sessionBuilder(pro *memory.DbProvider, logger *slog.Logger) func(context.Co
 			return nil, err
 		}
 		sess.SetLogger(logrus.NewEntry(engineLog))
+		g.track(conn.ConnectionID, sess)
 		return sess, nil
 	}
 }
@@ -73,45 +75,133 @@ func newContext(ctx context.Context, opts ...sql.ContextOption) *sql.Context {
 // unsetTimestamp is go-mysql-server's default for the timestamp session variable, meaning "not pinned".
 const unsetTimestamp = 1000.0
 
-// serialize wraps the protocol handler so that the engine runs one statement at a time.
+// gate lets one connection at a time use the engine: for one statement, or from the statement that
+// opens a transaction (START TRANSACTION, BEGIN, or any statement under autocommit=0) until the one that
+// ends it (COMMIT, ROLLBACK, or the connection closing).
 //
-// go-mysql-server's in-memory tables are not safe for concurrent writers: each statement edits a copy of
-// the whole table and its commit replaces the table, so two connections writing the same table at once
-// lose each other's rows (measured: 8 connections inserting and updating distinct rows kept about three
-// quarters of them). One lock per statement makes every autocommit statement see and extend the previous
-// one's result. Statements are short at the sizes the engine is meant for; a client reading a large
-// result slowly holds the lock until the result is sent.
-func serialize(h mysql.Handler) (mysql.Handler, error) {
-	return &serialHandler{Handler: h}, nil
+// go-mysql-server's in-memory tables are not safe for concurrent writers: a statement or transaction
+// edits a copy of each table it touches and its commit replaces the whole table, so two connections
+// writing the same table at once lose each other's rows (measured: 8 connections inserting and updating
+// distinct rows kept about three quarters of them, and a transaction's COMMIT undid what other
+// connections had written to its tables meanwhile). Serializing makes every statement and transaction
+// see and extend the previous one's result, with the isolation and rollback of a single-user database.
+//
+// A connection that waits longer than the lock wait for another one's transaction gets MySQL's error 1205
+// (lock wait timeout), as InnoDB would give it; a client holding a transaction open therefore stalls
+// every other client, odsim's poller included, until it commits. Statements are short at the sizes the
+// engine is meant for; a client reading a large result slowly holds the gate until the result is sent.
+type gate struct {
+	turn     chan struct{} // holds a token while some connection has the engine
+	lockWait time.Duration
+
+	mu       sync.Mutex
+	owner    uint32 // the connection holding the token, when held
+	held     bool
+	sessions map[uint32]sql.Session
 }
 
-type serialHandler struct {
+func newGate(lockWait time.Duration) *gate {
+	return &gate{turn: make(chan struct{}, 1), lockWait: lockWait, sessions: map[uint32]sql.Session{}}
+}
+
+// track remembers a connection's session, to see after each statement whether it left a transaction open.
+func (g *gate) track(conn uint32, sess sql.Session) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.sessions[conn] = sess
+}
+
+// enter waits for the engine unless conn already holds it for its open transaction.
+func (g *gate) enter(ctx context.Context, conn uint32) error {
+	g.mu.Lock()
+	mine := g.held && g.owner == conn
+	g.mu.Unlock()
+	if mine {
+		return nil
+	}
+	timer := time.NewTimer(g.lockWait)
+	defer timer.Stop()
+	select {
+	case g.turn <- struct{}{}:
+	case <-timer.C:
+		return mysql.NewSQLError(mysql.ERLockWaitTimeout, mysql.SSUnknownSQLState,
+			"Lock wait timeout exceeded; another connection of the embedded database holds a transaction open")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.owner, g.held = conn, true
+	return nil
+}
+
+// leave hands the engine on after a statement of conn, unless conn's session still has a transaction open.
+func (g *gate) leave(conn uint32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if sess, ok := g.sessions[conn]; ok && sess.GetTransaction() != nil {
+		return
+	}
+	g.release(conn)
+}
+
+// closed forgets conn and hands the engine on if conn held it; closing a connection ends (rolls back) its
+// transaction.
+func (g *gate) closed(conn uint32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.sessions, conn)
+	g.release(conn)
+}
+
+func (g *gate) release(conn uint32) {
+	if g.held && g.owner == conn {
+		g.held = false
+		<-g.turn
+	}
+}
+
+// gatedHandler is go-mysql-server's protocol handler with every statement passed through the gate.
+type gatedHandler struct {
 	mysql.Handler
-	mu sync.Mutex
+	gate *gate
 }
 
-func (h *serialHandler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+func (h *gatedHandler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
+	if err := h.gate.enter(ctx, c.ConnectionID); err != nil {
+		return err
+	}
+	defer h.gate.leave(c.ConnectionID)
 	return h.Handler.ComQuery(ctx, c, query, callback)
 }
 
-func (h *serialHandler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+func (h *gatedHandler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
+	if err := h.gate.enter(ctx, c.ConnectionID); err != nil {
+		return "", err
+	}
+	defer h.gate.leave(c.ConnectionID)
 	return h.Handler.ComMultiQuery(ctx, c, query, callback)
 }
 
-func (h *serialHandler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+func (h *gatedHandler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
+	if err := h.gate.enter(ctx, c.ConnectionID); err != nil {
+		return nil, err
+	}
+	defer h.gate.leave(c.ConnectionID)
 	return h.Handler.ComPrepare(ctx, c, query, prepare)
 }
 
-func (h *serialHandler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+func (h *gatedHandler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
+	if err := h.gate.enter(ctx, c.ConnectionID); err != nil {
+		return err
+	}
+	defer h.gate.leave(c.ConnectionID)
 	return h.Handler.ComStmtExecute(ctx, c, prepare, callback)
+}
+
+func (h *gatedHandler) ConnectionClosed(c *mysql.Conn) {
+	h.Handler.ConnectionClosed(c)
+	h.gate.closed(c.ConnectionID)
 }
 
 // routeProcessLogger sends logrus's process-wide logger to logger at debug level. go-mysql-server and its

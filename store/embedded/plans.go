@@ -11,7 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
-// execBuilder wraps the engine's plan-to-iterator builder to adjust three behaviours of
+// execBuilder wraps the engine's plan-to-iterator builder to adjust two behaviours of
 // go-mysql-server v0.20.0 in which it differs from MariaDB running Open Dental's schema. The plan of
 // every statement passes through Build just before it runs. (Analyzer rules cannot do this: the engine
 // analyzes simple INSERTs, UPDATEs and DELETEs with fixed rule lists that custom rules never join.)
@@ -24,21 +24,14 @@ import (
 //     when the statement's own assignments changed the row. A column the statement sets explicitly gets
 //     no automatic assignment, so `SET DateTStamp = NOW()` still "touches" a row, as in MySQL.
 //     UPDATE IGNORE and multi-table UPDATE ... JOIN keep go-mysql-server's behaviour (always bump).
-//   - START TRANSACTION / BEGIN do nothing: every statement commits on its own, as with the MyISAM tables
-//     of Open Dental's schema on MariaDB and MySQL, and ROLLBACK undoes nothing. The engine's own
-//     transactions copy each table they touch and replace it at COMMIT, which would silently undo the
-//     changes other connections made to that table in the meantime.
 //   - CREATE TABLE builds no plain secondary indexes (withoutSecondaryIndexes).
 type execBuilder struct {
 	next sql.NodeExecBuilder
 }
 
 func (b execBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
-	switch t := n.(type) {
-	case *plan.StartTransaction:
-		return sql.RowsToRowIter(), nil
-	case *plan.CreateTable:
-		n = withoutSecondaryIndexes(t)
+	if ct, ok := n.(*plan.CreateTable); ok {
+		n = withoutSecondaryIndexes(ct)
 	}
 	n, _, err := transform.Node(n, guardUpdateSource)
 	if err != nil {
