@@ -139,7 +139,8 @@ func (s *Server) Close() error {
 	s.srv.Listener.Close()
 	s.ln.closeConns()
 	<-s.done
-	if err := s.engine.Close(); err != nil {
+	// The engine's background threads report the cancellation that stops them.
+	if err := s.engine.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("embedded database: close: %w", err)
 	}
 	return nil
