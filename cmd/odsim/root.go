@@ -41,6 +41,8 @@ A flag given on the command line wins over the environment.`,
 		newDeliveriesCmd(e),
 		newSubscribeCmd(e),
 		newSubscriptionsCmd(e),
+		newReplayCmd(e),
+		newSimulateCmd(e),
 	)
 	return root
 }

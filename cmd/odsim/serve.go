@@ -17,6 +17,7 @@ import (
 	"github.com/odsim/odsim/control"
 	"github.com/odsim/odsim/metrics"
 	"github.com/odsim/odsim/poller"
+	"github.com/odsim/odsim/scenario"
 	"github.com/odsim/odsim/store"
 	"github.com/odsim/odsim/store/demo"
 	"github.com/odsim/odsim/store/embedded"
@@ -198,6 +199,9 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 	mux := http.NewServeMux()
 	subscriptions.Register(mux, db, subscriptions.HandlerOptions{APIKeys: cfg.apiKeys, Logger: log})
 	control.Register(mux, control.Services{Poller: p, Workstations: ui, Log: dlog, Clock: db}, control.Options{Logger: log})
+	scenarios := scenario.NewManager(scenario.ManagerConfig{DB: db.SQL(), Selector: uiSelector(ui), Logger: log})
+	defer scenarios.Close()
+	scenario.Register(mux, scenarios) // scenario runs: replay.go
 	mux.Handle("GET /metrics", met.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := db.Now(r.Context()); err != nil {

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/odsim/odsim/control"
+	"github.com/odsim/odsim/scenario"
+	"github.com/odsim/odsim/scenario/resend"
+	"github.com/odsim/odsim/store"
+	"github.com/odsim/odsim/store/embedded"
+	"github.com/odsim/odsim/uievents"
+)
+
+// defaultReplayDSN is the embedded database of a running `odsim serve`.
+const defaultReplayDSN = "root@tcp(" + embedded.DefaultAddr + ")/" + embedded.DefaultDatabase
+
+// replayConfig is everything `odsim replay` is configured with.
+type replayConfig struct {
+	dsn         string
+	speed       string
+	start       string
+	odsimURL    string
+	workstation string
+	list        bool
+	print       bool
+
+	deliveries string
+	to         string
+	onCorrupt  string
+	timeout    time.Duration
+}
+
+func newReplayCmd(e env) *cobra.Command {
+	var cfg replayConfig
+	cmd := &cobra.Command{
+		Use:   "replay SCENARIO | --deliveries FILE.jsonl --to URL",
+		Short: "Replay a scenario against the database, or re-send recorded deliveries",
+		Long: `replay runs a scenario: Open Dental front-desk operations on a timeline (patients added,
+appointments booked, confirmed, seated, completed, broken, deleted, patients merged, ...),
+written to the database odsim polls, so that the events come out of the real polling path.
+
+SCENARIO is a built-in scenario (clinic-day, patient-merge, bulk-import, cancellations,
+new-patient; --list shows them, --print prints one to copy) or the path of a scenario file
+(format: docs/scenarios.md). The built-ins need odsim's demo practice, which odsim serve loads
+into its embedded database.
+
+By default replay writes to the embedded database of a running odsim serve; --dsn names another.
+select-patient steps fire PatientSelected through the running odsim at --url. --speed 1 runs in
+real time, --speed 10 ten times faster, --speed max without waiting. The exit status is 0 when
+every step was applied; otherwise replay names the file, line and step that failed and lists the
+steps applied before it (each step is one transaction: a failed step wrote nothing).
+
+With --deliveries, replay re-sends deliveries recorded by odsim serve --record or odsim listen
+--jsonl to --to, byte for byte with their headers, in order, with the recorded spacing scaled by
+--speed (max: as fast as possible), and reports each response. No database is needed. A line
+that cannot be read (truncated, corrupt) is reported with its number and skipped or, with
+--on-corrupt stop, ends the run. The exit status is 0 when every request was answered 200.`,
+		Example: `  odsim replay clinic-day --speed max
+  odsim replay my-scenario.yaml --speed 10
+  odsim replay bulk-import --speed max --dsn 'root:secret@tcp(127.0.0.1:3306)/opendental'
+  odsim replay --print new-patient > new-patient.yaml
+  odsim replay --deliveries deliveries.jsonl --to http://127.0.0.1:8080/ --speed max`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case cfg.list:
+				for _, b := range scenario.Builtins() {
+					fmt.Fprintf(e.stdout, "%-14s %s\n", b.Name, b.Summary)
+				}
+				return nil
+			case cfg.print:
+				if len(args) != 1 {
+					return errors.New("--print needs the name of a built-in scenario")
+				}
+				src, err := scenario.BuiltinSource(args[0])
+				if err != nil {
+					return err
+				}
+				_, err = e.stdout.Write(src)
+				return err
+			case cfg.deliveries != "":
+				if len(args) > 0 {
+					return errors.New("give a SCENARIO or --deliveries, not both")
+				}
+				return replayDeliveries(cmd.Context(), e, cfg)
+			case len(args) == 0:
+				return errors.New("give a SCENARIO (a built-in name or a file) or --deliveries FILE.jsonl --to URL; --list shows the built-ins")
+			}
+			return replayScenario(cmd.Context(), e, cfg, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to (default: the embedded database of a running odsim serve)")
+	f.StringVar(&cfg.speed, "speed", "1", "how fast to run the timeline: 1 real time, 10 ten times faster, max without waiting")
+	f.StringVar(&cfg.start, "start", "", "the scenario clock at the start, `yyyy-mm-dd hh:mm` (default: now, or today at the scenario's start:)")
+	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim that fires PatientSelected for select-patient steps")
+	f.StringVar(&cfg.workstation, "workstation", "", "the workstation select-patient steps use when they name none")
+	f.BoolVar(&cfg.list, "list", false, "list the built-in scenarios")
+	f.BoolVar(&cfg.print, "print", false, "print the YAML of the built-in SCENARIO")
+	f.StringVar(&cfg.deliveries, "deliveries", "", "re-send the deliveries recorded in this JSONL `file` instead of running a scenario")
+	f.StringVar(&cfg.to, "to", "", "with --deliveries: the consumer's `URL` (with no path, each request keeps its recorded path)")
+	f.StringVar(&cfg.onCorrupt, "on-corrupt", "skip", "with --deliveries: what to do at a line that cannot be read: skip or stop")
+	f.DurationVar(&cfg.timeout, "timeout", resend.DefaultTimeout, "with --deliveries: how long each response may take")
+	return cmd
+}
+
+// progressFor is a progress bar on a terminal and plain lines elsewhere (logs, CI, pipes).
+func progressFor(w io.Writer) scenario.Progress {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return scenario.NewBar(w)
+	}
+	return scenario.Lines{W: w}
+}
+
+func replayScenario(ctx context.Context, e env, cfg replayConfig, name string) error {
+	speed, err := scenario.ParseSpeed(cfg.speed)
+	if err != nil {
+		return fmt.Errorf("--%w", err)
+	}
+	opts := scenario.Options{Speed: speed, Progress: progressFor(e.stdout)}
+	if cfg.start != "" {
+		t, err := parseStart(cfg.start)
+		if err != nil {
+			return err
+		}
+		opts.Start = t
+	}
+	sc, err := scenario.Load(name)
+	if err != nil {
+		return err
+	}
+	client, err := control.NewClient(cfg.odsimURL, nil)
+	if err != nil {
+		return fmt.Errorf("--url: %w", err)
+	}
+	opts.Selector = scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
+		if ws == "" {
+			ws = cfg.workstation
+		}
+		wait := true
+		_, err := client.SelectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
+		return remoteError(err)
+	})
+	db, err := store.Open(ctx, cfg.dsn)
+	if err != nil {
+		if cfg.dsn == defaultReplayDSN {
+			return fmt.Errorf("%w (is odsim serve running with its embedded database? or give --dsn)", err)
+		}
+		return err
+	}
+	defer db.Close()
+	if _, err := scenario.Run(ctx, db.SQL(), sc, opts); err != nil {
+		// The progress report has printed the failure and the steps applied before it.
+		return exitError{1}
+	}
+	return nil
+}
+
+// parseStart reads --start.
+func parseStart(s string) (time.Time, error) {
+	for _, layout := range []string{time.DateTime, "2006-01-02 15:04", time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, strings.TrimSpace(s), time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--start %q: use yyyy-mm-dd hh:mm", s)
+}
+
+func replayDeliveries(ctx context.Context, e env, cfg replayConfig) error {
+	if cfg.to == "" {
+		return errors.New("--deliveries needs --to, the consumer's URL")
+	}
+	speed, err := scenario.ParseSpeed(cfg.speed)
+	if err != nil {
+		return fmt.Errorf("--%w", err)
+	}
+	var skip bool
+	switch cfg.onCorrupt {
+	case "skip":
+		skip = true
+	case "stop":
+	default:
+		return fmt.Errorf("--on-corrupt %q: use skip or stop", cfg.onCorrupt)
+	}
+	f, err := os.Open(cfg.deliveries)
+	if err != nil {
+		return fmt.Errorf("--deliveries: %w", err)
+	}
+	defer f.Close()
+	sum, err := resend.Run(ctx, f, resend.Config{
+		To: cfg.to, Speed: speed, SkipCorrupt: skip, Timeout: cfg.timeout,
+		Report: func(r resend.Result) {
+			w := e.stdout
+			if r.Corrupt != nil {
+				w = e.stderr
+			}
+			fmt.Fprintln(w, r.Describe())
+		},
+	})
+	fmt.Fprintf(e.stdout, "%d sent: %d answered 200, %d not; %d unreadable lines\n", sum.Sent, sum.OK, sum.Failed, sum.Corrupt)
+	var cle *resend.CorruptLineError
+	switch {
+	case errors.As(err, &cle):
+		fmt.Fprintf(e.stderr, "odsim: stopped at %v (--on-corrupt skip goes on past it)\n", err)
+		return exitError{1}
+	case err != nil:
+		return err
+	case sum.Failed > 0:
+		return exitError{1}
+	}
+	return nil
+}
+
+// uiSelector lets the scenario runs of odsim serve's control API select patients through odsim's own
+// UI events, waiting for the POSTs so that a scenario's events arrive in its order.
+func uiSelector(ui *uievents.Workstations) scenario.PatientSelector {
+	return scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
+		_, err := ui.SelectPatient(ctx, ws, patNum, true)
+		return err
+	})
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/odsim/odsim/control"
+	"github.com/odsim/odsim/scenario"
+	"github.com/odsim/odsim/store"
+)
+
+// simulateConfig is everything `odsim simulate` is configured with.
+type simulateConfig struct {
+	dsn            string
+	rate           float64
+	duration       time.Duration
+	seed           uint64
+	selectPatients bool
+	odsimURL       string
+	quiet          bool
+}
+
+func newSimulateCmd(e env) *cobra.Command {
+	var cfg simulateConfig
+	cmd := &cobra.Command{
+		Use:   "simulate",
+		Short: "Run a synthetic front desk: realistic changes at a chosen rate, for load and soak tests",
+		Long: `simulate plays a busy front desk against the database odsim polls, for load and soak testing of
+webhook consumers: at --rate changes per minute it adds and edits patients (fake but realistic
+names, phones and addresses), sets patient fields, books appointments and takes them through
+the visit (confirmed, arrived, seated, dismissed, completed), and breaks, reschedules,
+unschedules and deletes some. Each change is one Open Dental operation, so the events come out of
+the real polling path. --seed repeats a run's choices. It runs for --duration, or until Ctrl-C.
+
+By default it writes to the embedded database of a running odsim serve (with its demo
+practice); --dsn names another database, which needs patients and operatories to start from.
+--select-patients also selects patients on the running odsim at --url (PatientSelected).`,
+		Example: `  odsim simulate --rate 60
+  odsim simulate --rate 600 --duration 1h --seed 42 --quiet
+  odsim simulate --rate 30 --select-patients --dsn 'root@tcp(127.0.0.1:3306)/opendental'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return simulate(cmd.Context(), e, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to (default: the embedded database of a running odsim serve)")
+	f.Float64Var(&cfg.rate, "rate", 30, "changes per minute")
+	f.DurationVar(&cfg.duration, "duration", 0, "how long to run (default: until Ctrl-C)")
+	f.Uint64Var(&cfg.seed, "seed", 0, "seed of the random choices and fake values, to repeat a run (default: random)")
+	f.BoolVar(&cfg.selectPatients, "select-patients", false, "also select patients on the running odsim at --url (PatientSelected UI events)")
+	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim for --select-patients")
+	f.BoolVar(&cfg.quiet, "quiet", false, "print only the summary, not each change")
+	return cmd
+}
+
+func simulate(ctx context.Context, e env, cfg simulateConfig) error {
+	if cfg.duration < 0 {
+		return fmt.Errorf("--duration must not be negative, got %s", cfg.duration)
+	}
+	db, err := store.Open(ctx, cfg.dsn)
+	if err != nil {
+		if cfg.dsn == defaultReplayDSN {
+			return fmt.Errorf("%w (is odsim serve running with its embedded database? or give --dsn)", err)
+		}
+		return err
+	}
+	defer db.Close()
+	sc := scenario.SimConfig{Rate: cfg.rate, Duration: cfg.duration, Seed: cfg.seed}
+	if cfg.selectPatients {
+		client, err := control.NewClient(cfg.odsimURL, nil)
+		if err != nil {
+			return fmt.Errorf("--url: %w", err)
+		}
+		sc.Selector = scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
+			wait := false
+			_, err := client.SelectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
+			return remoteError(err)
+		})
+	}
+	if !cfg.quiet {
+		sc.OnChange = func(c scenario.Change) {
+			if c.Refused != nil {
+				fmt.Fprintf(e.stdout, "%s  %-22s %s: refused, skipped: %v\n", c.At.Format(time.TimeOnly), c.Kind, c.Detail, c.Refused)
+				return
+			}
+			fmt.Fprintf(e.stdout, "%s  %-22s %s\n", c.At.Format(time.TimeOnly), c.Kind, c.Detail)
+		}
+	}
+	how := "until Ctrl-C"
+	if cfg.duration > 0 {
+		how = "for " + cfg.duration.String()
+	}
+	fmt.Fprintf(e.stderr, "simulating a front desk at %g changes a minute %s\n", cfg.rate, how)
+	rep, err := scenario.Simulate(ctx, db.SQL(), sc)
+	kinds := make([]string, 0, len(rep.ByKind))
+	for k, n := range rep.ByKind {
+		kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(kinds)
+	fmt.Fprintf(e.stdout, "%d changes (%s); %d refused and skipped\n", rep.Changes, strings.Join(kinds, ", "), rep.Refused)
+	return err
+}
