@@ -56,6 +56,11 @@ func sessionBuilder(pro *memory.DbProvider, logger *slog.Logger, g *gate) func(c
 // MySQL's `SET timestamp = <unix seconds>`: the session's NOW(), CURRENT_TIMESTAMP defaults and ON UPDATE
 // columns read that pinned time, so tests pin the clock on the embedded engine exactly as on MariaDB.
 // `SET timestamp = DEFAULT` returns to the real clock.
+//
+// go-mysql-server converts between wall clock and Unix time with the host's current UTC offset for every
+// date (it ignores daylight saving), so UNIX_TIMESTAMP('2025-06-30 12:00:00') in a New York winter is an
+// hour off the true instant. The pinned time is read with that same offset, so that
+// `SET timestamp = UNIX_TIMESTAMP('…')` gives back exactly that NOW() on any host.
 func newContext(ctx context.Context, opts ...sql.ContextOption) *sql.Context {
 	c := sql.NewContext(ctx, opts...)
 	if c.Session == nil {
@@ -67,7 +72,8 @@ func newContext(ctx context.Context, opts ...sql.ContextOption) *sql.Context {
 	}
 	if ts, ok := v.(float64); ok && ts != unsetTimestamp {
 		sec, frac := math.Modf(ts)
-		c.SetQueryTime(time.Unix(int64(sec), int64(frac*1e9)))
+		_, off := time.Now().Zone()
+		c.SetQueryTime(time.Unix(int64(sec), int64(frac*1e9)).In(time.FixedZone("", off)))
 	}
 	return c
 }

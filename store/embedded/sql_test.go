@@ -182,7 +182,7 @@ func TestSetTimestampPinsNow(t *testing.T) {
 	var now, later string
 	steps := []struct{ sql, want string }{
 		{"SET timestamp = UNIX_TIMESTAMP('2025-06-30 23:59:59')", "2025-06-30 23:59:59"},
-		{"SET timestamp = 1735725600", "2025-01-01 10:00:00"},
+		{"SET timestamp = UNIX_TIMESTAMP('2025-01-01 10:00:00')", "2025-01-01 10:00:00"},
 	}
 	for _, st := range steps {
 		if _, err := conn.ExecContext(ctx, st.sql); err != nil {
