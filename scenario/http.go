@@ -161,13 +161,21 @@ func (r *run) snapshot() RunStatus {
 	return s
 }
 
-// Start starts running sc and returns its status at once.
-func (m *Manager) Start(sc *Scenario, opts Options) RunStatus {
+// Start starts running sc and returns its status at once, or an *Error when its timeline cannot be
+// laid out (too many step runs).
+func (m *Manager) Start(sc *Scenario, opts Options) (RunStatus, error) {
+	if opts.Start.IsZero() {
+		opts.Start = sc.StartTime(m.clock.Now())
+	}
+	plan, err := timeline(sc, opts.Start)
+	if err != nil {
+		return RunStatus{}, err
+	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.mu.Lock()
 	m.nextID++
 	r := &run{id: m.nextID, cancel: cancel, status: RunStatus{ID: m.nextID, Scenario: sc.Name, State: "running",
-		Speed: speedName(opts.Speed), Steps: []StepRecord{}}}
+		Speed: speedName(opts.Speed), Start: opts.Start.Format(time.DateTime), Total: len(plan), Steps: []StepRecord{}}}
 	m.runs = append(m.runs, r)
 	m.forget()
 	m.mu.Unlock()
@@ -181,7 +189,7 @@ func (m *Manager) Start(sc *Scenario, opts Options) RunStatus {
 			m.log.Info("scenario run failed", "id", r.id, "scenario", sc.Name, "error", err)
 		}
 	}()
-	return r.snapshot()
+	return r.snapshot(), nil
 }
 
 // forget drops the oldest finished runs beyond keptRuns. m.mu is held.
@@ -312,7 +320,11 @@ func (m *Manager) start(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.Start = t
 	}
-	st := m.Start(sc, opts)
+	st, err := m.Start(sc, opts)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	w.Header().Set("Location", "/odsim/v1/scenarios/"+strconv.FormatInt(st.ID, 10))
 	writeJSON(w, http.StatusAccepted, st)
 }

@@ -101,7 +101,7 @@ that cannot be read (truncated, corrupt) is reported with its number and skipped
 	f := cmd.Flags()
 	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to (default: the embedded database of a running odsim serve)")
 	f.StringVar(&cfg.speed, "speed", "1", "how fast to run the timeline: 1 real time, 10 ten times faster, max without waiting")
-	f.StringVar(&cfg.start, "start", "", "the scenario clock at the start, `yyyy-mm-dd hh:mm` (default: now, or today at the scenario's start:)")
+	f.StringVar(&cfg.start, "start", "", "the scenario clock at the start, `yyyy-mm-dd hh:mm`, or a date for that day at the scenario's start: (default: now, or today at the scenario's start:)")
 	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim that fires PatientSelected for select-patient steps")
 	f.StringVar(&cfg.workstation, "workstation", "", "the workstation select-patient steps use when they name none")
 	f.BoolVar(&cfg.list, "list", false, "list the built-in scenarios")
@@ -127,16 +127,20 @@ func replayScenario(ctx context.Context, e env, cfg replayConfig, name string) e
 		return fmt.Errorf("--%w", err)
 	}
 	opts := scenario.Options{Speed: speed, Progress: progressFor(e.stdout)}
-	if cfg.start != "" {
-		t, err := parseStart(cfg.start)
-		if err != nil {
-			return err
-		}
-		opts.Start = t
-	}
 	sc, err := scenario.Load(name)
 	if err != nil {
 		return err
+	}
+	if cfg.start != "" {
+		t, dateOnly, err := parseStart(cfg.start)
+		if err != nil {
+			return err
+		}
+		if dateOnly { // that day, at the scenario's start: time of day (or the current one)
+			now := time.Now()
+			t = sc.StartTime(t.Add(now.Sub(now.Truncate(24 * time.Hour))))
+		}
+		opts.Start = t
 	}
 	client, err := control.NewClient(cfg.odsimURL, nil)
 	if err != nil {
@@ -165,14 +169,14 @@ func replayScenario(ctx context.Context, e env, cfg replayConfig, name string) e
 	return nil
 }
 
-// parseStart reads --start.
-func parseStart(s string) (time.Time, error) {
+// parseStart reads --start: a date and time, or a date alone.
+func parseStart(s string) (t time.Time, dateOnly bool, err error) {
 	for _, layout := range []string{time.DateTime, "2006-01-02 15:04", time.DateOnly} {
 		if t, err := time.ParseInLocation(layout, strings.TrimSpace(s), time.Local); err == nil {
-			return t, nil
+			return t, layout == time.DateOnly, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("--start %q: use yyyy-mm-dd hh:mm", s)
+	return time.Time{}, false, fmt.Errorf("--start %q: use yyyy-mm-dd hh:mm, or yyyy-mm-dd for that day at the scenario's start: time", s)
 }
 
 func replayDeliveries(ctx context.Context, e env, cfg replayConfig) error {

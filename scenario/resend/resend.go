@@ -276,6 +276,8 @@ func (r Result) Describe() string {
 	}
 	what := r.EventType
 	switch {
+	case r.Elements == 1:
+		what += " (1 element)"
 	case r.Elements >= 0:
 		what += fmt.Sprintf(" (%d elements)", r.Elements)
 	case what == "":
