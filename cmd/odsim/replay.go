@@ -138,7 +138,7 @@ func replayScenario(ctx context.Context, e env, cfg replayConfig, name string) e
 		}
 		if dateOnly { // that day, at the scenario's start: time of day (or the current one)
 			now := time.Now()
-			t = sc.StartTime(t.Add(now.Sub(now.Truncate(24 * time.Hour))))
+			t = sc.StartTime(time.Date(t.Year(), t.Month(), t.Day(), now.Hour(), now.Minute(), now.Second(), 0, time.Local))
 		}
 		opts.Start = t
 	}
