@@ -3,7 +3,7 @@
 // primary-key UPDATE on appointment and of the poller's window SELECT (appointment with its joins, one
 // 1000-row page), at the demo practice's size (300 appointments, 60 patients) and at ten times that.
 //
-//	go run ./bench/embedded                # from the repository root
+//	go run ./bench/embedded
 //	go run ./bench/embedded -scales 1,10,30 -cpuprofile cpu.out -explain
 //
 // Figures are medians (p50) and 90th percentiles over many runs of each statement, on one connection
@@ -17,7 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -26,6 +26,8 @@ import (
 
 	_ "github.com/go-sql-driver/mysql"
 
+	"github.com/odsim/odsim/store"
+	"github.com/odsim/odsim/store/demo"
 	"github.com/odsim/odsim/store/embedded"
 )
 
@@ -38,7 +40,6 @@ func main() {
 
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("embedded", flag.ContinueOnError)
-	schemaDir := fs.String("schema", "store/schema", "folder holding opendental.sql and definitions.sql")
 	scales := fs.String("scales", "1,10", "comma-separated multiples of the demo size (300 appointments, 60 patients)")
 	updates := fs.Int("updates", 200, "primary-key UPDATEs timed per scale")
 	polls := fs.Int("polls", 30, "window SELECTs timed per scale")
@@ -58,22 +59,29 @@ func run(args []string, stdout io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	d, err := startWithDemo(context.Background())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "start-up to ready with the demo practice (Start, store.Apply, demo.Load)  %8.1f ms\n", ms(d))
 	for _, s := range strings.Split(*scales, ",") {
 		scale, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || scale < 1 {
 			return fmt.Errorf("bad scale %q", s)
 		}
-		r, err := measure(context.Background(), *schemaDir, scale, *updates, *polls, *explain)
+		r, err := measure(context.Background(), scale, *updates, *polls, *explain)
 		if err != nil {
 			return fmt.Errorf("scale %d: %w", scale, err)
 		}
 		fmt.Fprintf(stdout, "scale %dx: %d appointments, %d patients\n", scale, r.size.appointments, r.size.patients)
 		fmt.Fprintf(stdout, "  start-up to ready (listen, CREATE TABLE x18, seed definitions)  %8.1f ms\n", ms(r.startup))
 		fmt.Fprintf(stdout, "  load practice rows                                             %8.1f ms\n", ms(r.load))
+		fmt.Fprintf(stdout, "  Go heap in use after the load                                  %8.1f MB\n", float64(r.heap)/(1<<20))
 		fmt.Fprintf(stdout, "  UPDATE appointment by primary key          p50 %9s  p90 %9s\n", r.update.p50(), r.update.p90())
 		fmt.Fprintf(stdout, "  poll, full page (%4d rows), string bounds p50 %9s  p90 %9s\n", r.pageRows, r.pollPage.p50(), r.pollPage.p90())
 		fmt.Fprintf(stdout, "  poll, full page (%4d rows), CAST bounds   p50 %9s  p90 %9s\n", r.pageRows, r.pollCast.p50(), r.pollCast.p90())
 		fmt.Fprintf(stdout, "  poll, last minute (%4d rows changed)      p50 %9s  p90 %9s\n", r.recentRows, r.pollRecent.p50(), r.pollRecent.p90())
+		fmt.Fprintf(stdout, "  poll, nothing changed (0 rows)             p50 %9s  p90 %9s\n", r.pollQuiet.p50(), r.pollQuiet.p90())
 	}
 	return nil
 }
@@ -83,20 +91,22 @@ type result struct {
 	size       size
 	startup    time.Duration // Start + schema + seed definitions, until a client can use every table
 	load       time.Duration // the practice's rows
+	heap       uint64        // bytes of Go heap in use after the load, engine and client together
 	update     timings
 	pollPage   timings // a window holding every appointment: one full page
 	pollCast   timings // the same with the bounds cast to DATETIME in SQL
 	pollRecent timings // a window holding the rows changed in the last minute
+	pollQuiet  timings // a window in which nothing changed, the usual poll
 	recentRows int
 	pageRows   int
 }
 
-func measure(ctx context.Context, schemaDir string, scale, updates, polls int, explain bool) (result, error) {
+func measure(ctx context.Context, scale, updates, polls int, explain bool) (result, error) {
 	sz := size{appointments: 300 * scale, patients: 60 * scale}
 	r := result{size: sz}
 
 	t0 := time.Now()
-	srv, db, err := startWithSchema(ctx, schemaDir)
+	srv, db, err := startWithSchema(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -109,6 +119,7 @@ func measure(ctx context.Context, schemaDir string, scale, updates, polls int, e
 		return r, err
 	}
 	r.load = time.Since(t0)
+	r.heap = heapInUse()
 	if explain {
 		if err := printPlan(ctx, db); err != nil {
 			return r, err
@@ -157,6 +168,7 @@ func measure(ctx context.Context, schemaDir string, scale, updates, polls int, e
 		return r, fmt.Errorf("now: %w", err)
 	}
 	recent := window{from: end.Add(-time.Minute).Format(time.DateTime), to: end.Add(time.Second).Format(time.DateTime), limit: 1000}
+	quiet := window{from: end.Add(time.Second).Format(time.DateTime), to: end.Add(2 * time.Second).Format(time.DateTime), limit: 1000}
 	for range polls {
 		t := time.Now()
 		n, err := pollPage(ctx, db, pollSQL, recent)
@@ -165,13 +177,19 @@ func measure(ctx context.Context, schemaDir string, scale, updates, polls int, e
 		}
 		r.pollRecent = append(r.pollRecent, time.Since(t))
 		r.recentRows = n
+
+		t = time.Now()
+		if n, err := pollPage(ctx, db, pollSQL, quiet); err != nil || n != 0 {
+			return r, fmt.Errorf("quiet poll: %d rows, %v", n, err)
+		}
+		r.pollQuiet = append(r.pollQuiet, time.Since(t))
 	}
 	return r, nil
 }
 
 // startWithSchema starts an embedded server on a free port and creates Open Dental's tables and seed
-// definitions, as `odsim serve` does before it answers.
-func startWithSchema(ctx context.Context, schemaDir string) (*embedded.Server, *sql.DB, error) {
+// definitions with store.Apply, as `odsim serve` does before it answers.
+func startWithSchema(ctx context.Context) (*embedded.Server, *sql.DB, error) {
 	srv, err := embedded.Start(ctx, embedded.Config{Addr: "127.0.0.1:0"})
 	if err != nil {
 		return nil, nil, err
@@ -182,40 +200,28 @@ func startWithSchema(ctx context.Context, schemaDir string) (*embedded.Server, *
 		srv.Close()
 		return nil, nil, fmt.Errorf("open: %w", err)
 	}
-	for _, f := range []string{"opendental.sql", "definitions.sql"} {
-		b, err := os.ReadFile(filepath.Join(schemaDir, f))
-		if err != nil {
-			db.Close()
-			srv.Close()
-			return nil, nil, fmt.Errorf("read schema (run from the repository root or pass -schema): %w", err)
-		}
-		for _, stmt := range statements(string(b)) {
-			if _, err := db.ExecContext(ctx, stmt); err != nil {
-				db.Close()
-				srv.Close()
-				return nil, nil, fmt.Errorf("%s: %w", f, err)
-			}
-		}
+	if _, err := store.Apply(ctx, db); err != nil {
+		db.Close()
+		srv.Close()
+		return nil, nil, err
 	}
 	return srv, db, nil
 }
 
-// statements splits a schema file on ";\n", dropping comment lines.
-func statements(text string) []string {
-	var b strings.Builder
-	for _, line := range strings.Split(text, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
-			b.WriteString(line)
-			b.WriteByte('\n')
-		}
+// startWithDemo is startWithSchema followed by the demo practice, which is what `odsim serve` does
+// without --dsn before it answers.
+func startWithDemo(ctx context.Context) (time.Duration, error) {
+	t0 := time.Now()
+	srv, db, err := startWithSchema(ctx)
+	if err != nil {
+		return 0, err
 	}
-	var out []string
-	for _, s := range strings.Split(b.String(), ";\n") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, strings.TrimSuffix(s, ";"))
-		}
+	defer srv.Close()
+	defer db.Close()
+	if _, err := demo.Load(ctx, db, demo.Options{}); err != nil {
+		return 0, fmt.Errorf("demo: %w", err)
 	}
-	return out
+	return time.Since(t0), nil
 }
 
 // updateSQL is what a user's client or a scenario sends to change one appointment.
@@ -311,3 +317,10 @@ func (t timings) pct(p int) string {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
