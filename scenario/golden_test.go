@@ -30,12 +30,6 @@ func TestBuiltinScenariosDeliverGoldenEvents(t *testing.T) {
 		for _, e := range engines {
 			t.Run(b.Name+"/"+e.name, func(t *testing.T) {
 				t.Parallel()
-				if b.Name == "bulk-import" && e.name == "embedded" {
-					// The embedded engine's in-memory tables make each insert cost time proportional to
-					// the table (about 20 s for these 3,500 rows on two cores); the MariaDB run covers
-					// the scenario, and store/frontdesk's tests cover importing on the embedded engine.
-					t.Skip("bulk-import runs on MariaDB only: the embedded engine takes ~20 s for 3,500 inserts")
-				}
 				w := newWorld(t, e)
 				sc, err := scenario.LoadBuiltin(b.Name)
 				if err != nil {
