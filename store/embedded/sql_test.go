@@ -381,7 +381,7 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 // wait timeout when the transaction stays open.
 func TestTransactions(t *testing.T) {
 	t.Parallel()
-	srv := start(t, embedded.Config{LockWait: 300 * time.Millisecond})
+	srv := start(t, embedded.Config{LockWait: time.Second})
 	db := open(t, srv.DSN(), true)
 	ctx := context.Background()
 	for _, q := range []string{
