@@ -67,8 +67,10 @@ type Server struct {
 	done     chan struct{}
 }
 
-// Start listens on cfg.Addr and serves an in-memory engine holding the empty database cfg.Database,
-// user root without a password. The listener is bound before Start returns, so DSN() is usable at once.
+// Start listens on cfg.Addr and serves an in-memory engine holding the empty database cfg.Database.
+// There are no accounts: any user name and password are accepted (DSN uses root without a password),
+// which is why the default address is loopback only. The listener is bound before Start returns, so
+// DSN() is usable at once.
 // A port already in use fails with "embedded database: listen ADDR: address already in use".
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
