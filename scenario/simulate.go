@@ -93,7 +93,7 @@ func Simulate(ctx context.Context, db *sql.DB, cfg SimConfig) (SimReport, error)
 		return rep, err
 	}
 	if len(s.ops) == 0 {
-		return rep, errors.New("simulate needs operatories to book into: load the demo practice (odsim seed) or use a practice database")
+		return rep, errors.New("simulate needs operatories to book into: load the demo practice (odsim seed demo) or use a practice database")
 	}
 	if s.defs, err = s.desk.PatFieldDefs(ctx); err != nil {
 		return rep, err
