@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/odsim/odsim/deliveries"
 	"github.com/odsim/odsim/receiver"
 	"github.com/odsim/odsim/scenario/resend"
 	"github.com/odsim/odsim/webhook"
@@ -232,5 +233,27 @@ func TestResendReportsNon200(t *testing.T) {
 	}
 	if !strings.Contains(got.Describe(), "503 Service Unavailable (only 200 counts as delivered)") {
 		t.Errorf("report: %s", got.Describe())
+	}
+}
+
+// TestResendReadsServeRecordings re-sends what odsim serve --record writes (deliveries.Recorder): the
+// receiver's line format with more fields.
+func TestResendReadsServeRecordings(t *testing.T) {
+	var file bytes.Buffer
+	rec := deliveries.NewRecorder(&file)
+	header := http.Header{"Authorization": {"VzkmZEaUWOjnQX2z"}, "Event-Type": {"WatchTable: Appointment"}, "Workstation": {"MOLLYR"}, "Content-Type": {"application/json"}}
+	body := []byte(`[{"AptNum":12},{"AptNum":15}]`)
+	if err := rec.Write(1, deliveries.Attempt{At: time.Now(), Request: webhook.Request{URL: "http://consumer.example/apievents/?t=1", EventType: "WatchTable: Appointment", Body: body},
+		Elements: 2, Keys: []int64{12, 15}, Result: webhook.Result{Status: 200, Header: header}}); err != nil {
+		t.Fatal(err)
+	}
+	url, jsonl := recorder(t, http.StatusOK)
+	sum, err := resend.Run(context.Background(), &file, resend.Config{To: url})
+	if err != nil || sum.OK != 1 {
+		t.Fatalf("summary %+v, err %v", sum, err)
+	}
+	got := readJSONL(t, jsonl)[0]
+	if got.Path != "/apievents/?t=1" || !bytes.Equal(got.Body, body) || got.Headers.Get("Workstation") != "MOLLYR" || got.Headers.Get("Authorization") != "VzkmZEaUWOjnQX2z" {
+		t.Errorf("received %s %q %v", got.Path, got.Body, got.Headers)
 	}
 }
