@@ -23,9 +23,14 @@ const maxAnswerBytes = 64 << 20
 // Client talks to a running odsim over HTTP: its control API, and the Open Dental Subscriptions API it
 // serves (which works against a real Open Dental API Service too). It is what the CLI's subcommands use.
 type Client struct {
-	base string // scheme://host:port, no trailing slash
-	hc   *http.Client
+	base  string // scheme://host:port, no trailing slash
+	hc    *http.Client
+	token string // control API token, sent as Authorization: Bearer; "" sends none
 }
+
+// SetControlToken makes the client send token on every control API request, as odsim serve
+// --control-token requires.
+func (c *Client) SetControlToken(token string) { c.token = token }
 
 // NewClient returns a client of the odsim at addr: a URL (http://127.0.0.1:30223) or host:port. hc is
 // the HTTP client to use; a default one when nil.
@@ -183,7 +188,11 @@ func (c *Client) doOD(ctx context.Context, method, keyPair string, in, out any) 
 }
 
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) error {
-	return c.request(ctx, method, path, q, http.Header{}, in, out)
+	h := http.Header{}
+	if c.token != "" {
+		h.Set("Authorization", "Bearer "+c.token)
+	}
+	return c.request(ctx, method, path, q, h, in, out)
 }
 
 // request sends in as JSON (when not nil) and decodes a 2xx answer into out.

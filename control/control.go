@@ -10,6 +10,9 @@
 //	GET  /odsim/v1/deliveries/{id}  one delivery with its headers and body
 //	GET  /odsim/v1/workstations     the workstations odsim plays and their selected patients
 //
+// Only requests from loopback are served, unless Options.Token is set; then every request must carry
+// "Authorization: Bearer <token>" (auth.go).
+//
 // Bodies are decoded strictly: an unknown field, a field of the wrong type, trailing data or a body over
 // MaxBodyBytes is refused with 400 (413 for size) before anything happens. A POST with a body must say
 // Content-Type: application/json, which also keeps web pages from posting to a local odsim.
@@ -72,6 +75,9 @@ type Options struct {
 	MaxWait time.Duration
 	// Logger receives internal errors, once each; nil discards them.
 	Logger *slog.Logger
+	// Token, when set, is required as "Authorization: Bearer <token>" on every control request, from
+	// any address; when empty, only requests from loopback are served (auth.go).
+	Token string
 }
 
 // api serves the control API.
@@ -80,12 +86,13 @@ type api struct {
 	maxBody int64
 	maxWait time.Duration
 	log     *slog.Logger
+	token   string
 }
 
 // Register adds the control API's routes to mux. It claims everything under Prefix, so that an
 // unknown path or method there gets a JSON error rather than the mux's plain text.
 func Register(mux *http.ServeMux, s Services, opts Options) {
-	a := &api{Services: s, maxBody: opts.MaxBodyBytes, maxWait: opts.MaxWait, log: opts.Logger}
+	a := &api{Services: s, maxBody: opts.MaxBodyBytes, maxWait: opts.MaxWait, log: opts.Logger, token: opts.Token}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBodyBytes
 	}
@@ -98,14 +105,14 @@ func Register(mux *http.ServeMux, s Services, opts Options) {
 	a.routes(mux)
 }
 
-// routes lists every route of the control API.
+// routes lists every route of the control API, each behind the guard (loopback or token).
 func (a *api) routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST "+Prefix+"select-patient", a.selectPatient)
-	mux.HandleFunc("POST "+Prefix+"poll", a.poll)
-	mux.HandleFunc("GET "+Prefix+"deliveries", a.listDeliveries)
-	mux.HandleFunc("GET "+Prefix+"deliveries/{id}", a.getDelivery)
-	mux.HandleFunc("GET "+Prefix+"workstations", a.listWorkstations)
-	mux.HandleFunc(Prefix, a.notFound)
+	mux.HandleFunc("POST "+Prefix+"select-patient", a.guard(a.selectPatient))
+	mux.HandleFunc("POST "+Prefix+"poll", a.guard(a.poll))
+	mux.HandleFunc("GET "+Prefix+"deliveries", a.guard(a.listDeliveries))
+	mux.HandleFunc("GET "+Prefix+"deliveries/{id}", a.guard(a.getDelivery))
+	mux.HandleFunc("GET "+Prefix+"workstations", a.guard(a.listWorkstations))
+	mux.HandleFunc(Prefix, a.guard(a.notFound))
 }
 
 // routeMethods says which method each path takes, for the 405 answer.
