@@ -79,6 +79,7 @@ func NewSender(cfg Config) *Sender {
 	if hc == nil {
 		hc = &http.Client{Transport: &http.Transport{
 			Proxy:               http.ProxyFromEnvironment,
+			DisableCompression:  true, // no Accept-Encoding: gzip, which Open Dental does not send
 			MaxIdleConnsPerHost: 64,
 			IdleConnTimeout:     90 * time.Second,
 		}}

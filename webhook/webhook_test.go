@@ -39,6 +39,9 @@ func TestSendHeadersAndSuccessRule(t *testing.T) {
 		"User-Agent":    "odsim/test",
 		"Accept":        "",
 	}
+	if got.Get("Accept-Encoding") != "" {
+		t.Errorf("received Accept-Encoding %q; Open Dental sends none", got.Get("Accept-Encoding"))
+	}
 	for k, v := range want {
 		if got.Get(k) != v {
 			t.Errorf("received %s = %q, want %q", k, got.Get(k), v)
