@@ -17,13 +17,15 @@ import (
 // remoteFlags are the flags of every subcommand that talks to a running odsim over HTTP
 // (select-patient, poll, deliveries, subscribe, subscriptions).
 type remoteFlags struct {
-	addr string
-	json bool
+	addr         string
+	json         bool
+	controlToken string
 }
 
 func (r *remoteFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&r.addr, "url", control.DefaultAddr, "the running odsim to talk to, as a `URL` or host:port")
 	f.BoolVar(&r.json, "json", false, "print the answer as JSON (one line), for scripts")
+	f.StringVar(&r.controlToken, "control-token", "", "the `token` of odsim serve --control-token, sent to its control API")
 }
 
 // client returns a client of the odsim at --url.
@@ -32,6 +34,7 @@ func (r *remoteFlags) client() (*control.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--url: %w", err)
 	}
+	c.SetControlToken(r.controlToken)
 	return c, nil
 }
 

@@ -34,6 +34,7 @@ type serveConfig struct {
 	workstations []string
 	timeout      time.Duration
 	apiKeys      []string
+	controlToken string // required on /odsim/v1 when set; else the control API is loopback-only
 	logLevel     string
 	logFormat    string
 
@@ -74,6 +75,7 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.StringSliceVar(&cfg.workstations, "workstation", []string{defaultWorkstation()}, "machine name(s) odsim plays; repeat or comma-separate to simulate several machines")
 	f.DurationVar(&cfg.timeout, "timeout", webhook.DefaultTimeout, "how long a receiver has to answer a POST before it counts as failed")
 	f.StringArrayVar(&cfg.apiKeys, "api-key", nil, "accept only this DeveloperKey/CustomerKey pair on the API (repeatable; default: any well-formed key)")
+	f.StringVar(&cfg.controlToken, "control-token", "", "require Authorization: Bearer `token` on the control API (/odsim/v1) and serve it on every address; without it only loopback may use it")
 	f.BoolVar(&cfg.demo, "demo", true, "load the demo practice into the embedded database at start (ignored with --dsn; see odsim seed demo)")
 	f.StringArrayVar(&cfg.subscribe, "subscribe", nil, "subscribe URL at start-up, as [Table,Table=]URL (repeatable; default every WatchTable and PatientSelected)")
 	f.StringVar(&cfg.subscribeKey, "subscribe-key", publicCustomerKey, "customer key that owns the --subscribe subscriptions")
@@ -198,7 +200,7 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 
 	mux := http.NewServeMux()
 	subscriptions.Register(mux, db, subscriptions.HandlerOptions{APIKeys: cfg.apiKeys, Logger: log})
-	control.Register(mux, control.Services{Poller: p, Workstations: ui, Log: dlog, Clock: db}, control.Options{Logger: log})
+	control.Register(mux, control.Services{Poller: p, Workstations: ui, Log: dlog, Clock: db}, control.Options{Logger: log, Token: cfg.controlToken})
 	scenarios := scenario.NewManager(scenario.ManagerConfig{DB: db.SQL(), Selector: uiSelector(ui), Logger: log})
 	defer scenarios.Close()
 	scenario.Register(mux, scenarios) // scenario runs: replay.go

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/odsim/odsim/deliveries"
 	"github.com/odsim/odsim/store"
 	"github.com/odsim/odsim/subscriptions"
 )
@@ -87,7 +88,8 @@ func subscribeAtStart(ctx context.Context, e env, db *store.DB, cfg serveConfig)
 		perURL[spec.EndPointURL] = append(perURL[spec.EndPointURL], fmt.Sprintf("%s #%d", what, sub.Num))
 	}
 	for _, u := range urls {
-		fmt.Fprintf(e.stdout, "subscribed %s to %s\n", u, strings.Join(perURL[u], ", "))
+		// Credentials in the URL are masked, as everywhere odsim shows an EndPointUrl.
+		fmt.Fprintf(e.stdout, "subscribed %s to %s\n", deliveries.MaskURL(u), strings.Join(perURL[u], ", "))
 	}
 	return nil
 }
