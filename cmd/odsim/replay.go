@@ -99,9 +99,9 @@ that cannot be read (truncated, corrupt) is reported with its number and skipped
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to (default: the embedded database of a running odsim serve)")
+	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to; the default is the embedded database of a running odsim serve")
 	f.StringVar(&cfg.speed, "speed", "1", "how fast to run the timeline: 1 real time, 10 ten times faster, max without waiting")
-	f.StringVar(&cfg.start, "start", "", "the scenario clock at the start, `yyyy-mm-dd hh:mm`, or a date for that day at the scenario's start: (default: now, or today at the scenario's start:)")
+	f.StringVar(&cfg.start, "start", "", "the scenario clock at the start, as `yyyy-mm-dd hh:mm`, or a date alone for that day at the file's start: time; default now, or today at the file's start: time")
 	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim that fires PatientSelected for select-patient steps")
 	f.StringVar(&cfg.workstation, "workstation", "", "the workstation select-patient steps use when they name none")
 	f.BoolVar(&cfg.list, "list", false, "list the built-in scenarios")

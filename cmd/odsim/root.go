@@ -21,7 +21,7 @@ It stores subscriptions through Open Dental's Subscriptions REST API, polls a My
 database for changed rows every PollingSeconds, and POSTs them to the subscribers' endpoints
 with Open Dental's headers, JSON shapes, batching, cursor and retry behaviour.
 
-Every flag can also be set with an environment variable: --api-timeout is ODSIM_API_TIMEOUT.
+Every flag can also be set with an environment variable: --api-key is ODSIM_API_KEY.
 A flag given on the command line wins over the environment.`,
 		Version:       version,
 		SilenceUsage:  true,
@@ -61,7 +61,13 @@ func bindEnv(cmd *cobra.Command, getenv func(string) string) error {
 			return
 		}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			if err := sv.Replace(strings.Split(v, ",")); err != nil {
+			// Repeatable flags whose values may hold commas (--subscribe 'Appointment,Patient=URL',
+			// --api-key) take one value per line; list flags (--workstation A,B) split on commas.
+			sep := ","
+			if f.Value.Type() == "stringArray" {
+				sep = "\n"
+			}
+			if err := sv.Replace(strings.Split(strings.TrimSpace(v), sep)); err != nil {
 				errs = append(errs, fmt.Sprintf("%s: %v", name, err))
 			}
 			return
@@ -76,7 +82,7 @@ func bindEnv(cmd *cobra.Command, getenv func(string) string) error {
 	return nil
 }
 
-// envName is the environment variable that sets a flag: --api-timeout is ODSIM_API_TIMEOUT.
+// envName is the environment variable that sets a flag: --api-key is ODSIM_API_KEY.
 func envName(flag string) string {
 	return "ODSIM_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }

@@ -49,7 +49,7 @@ practice); --dsn names another database, which needs patients and operatories to
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to (default: the embedded database of a running odsim serve)")
+	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to; the default is the embedded database of a running odsim serve")
 	f.Float64Var(&cfg.rate, "rate", 30, "changes per minute")
 	f.DurationVar(&cfg.duration, "duration", 0, "how long to run (default: until Ctrl-C)")
 	f.Uint64Var(&cfg.seed, "seed", 0, "seed of the random choices and fake values, to repeat a run (default: random)")
