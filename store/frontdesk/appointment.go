@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/odsim/odsim/subscriptions"
 )
 
 // Appointment statuses (ApptStatus) and history actions (HistAppointmentAction) Open Dental stores as
@@ -229,7 +231,8 @@ type apptState struct {
 	op     int64
 }
 
-var statusNames = []string{"None", "Scheduled", "Complete", "UnschedList", "ASAP", "Broken", "Planned", "PtNote", "PtNoteCompleted"}
+// statusNames are ApptStatus's names, as the Appointment payload shows them.
+var statusNames = payloadEnum(subscriptions.Appointment, "AptStatus")
 
 func statusName(s int64) string {
 	if s >= 0 && int(s) < len(statusNames) {

@@ -3,7 +3,6 @@ package frontdesk
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/odsim/odsim/store"
@@ -188,8 +187,17 @@ const (
 var (
 	schedStatus      = []string{"Open", "Closed", "Holiday"}
 	treatmentUrgency = []string{"Unknown", "NoProblems", "NeedsCare", "Urgent"}
-	histApptAction   = []string{"Created", "Changed", "Missed", "Cancelled", "Deleted"}
 )
+
+// payloadEnum returns the enum names the payload of w shows for key, from store's field tables.
+func payloadEnum(w subscriptions.WatchTable, key string) []string {
+	for _, f := range store.PayloadFields(w) {
+		if f.Key == key {
+			return f.Names
+		}
+	}
+	return nil
+}
 
 // semantics says what the integer columns mean: enum names, definition categories and foreign keys.
 // Enum names come from the payload field tables of package store where a payload shows the column, so
@@ -203,10 +211,8 @@ type semantics struct {
 func buildSemantics() semantics {
 	s := semantics{enums: map[string][]string{}, defs: map[string]int{}, refs: map[string]string{}}
 	fromPayload := func(table string, w subscriptions.WatchTable, keys ...string) {
-		for _, f := range store.PayloadFields(w) {
-			if f.Names != nil && slices.Contains(keys, f.Key) {
-				s.enums[table+"."+f.Key] = f.Names
-			}
+		for _, k := range keys {
+			s.enums[table+"."+k] = payloadEnum(w, k)
 		}
 	}
 	fromPayload("appointment", subscriptions.Appointment, "AptStatus", "Priority")
@@ -214,10 +220,10 @@ func buildSemantics() semantics {
 		"PreferContactMethod", "PreferRecallMethod", "TxtMsgOk")
 	fromPayload("schedule", subscriptions.Schedule, "SchedType")
 	fromPayload("provider", subscriptions.Provider, "ProvStatus")
+	fromPayload("histappointment", subscriptions.AppointmentDeleted, "HistApptAction")
 	s.enums["patient.PreferContactConfidential"] = s.enums["patient.PreferContactMethod"]
 	s.enums["patient.Urgency"] = treatmentUrgency
 	s.enums["schedule.Status"] = schedStatus
-	s.enums["histappointment.HistApptAction"] = histApptAction
 
 	for k, v := range map[string]int{
 		"appointment.Confirmed":     DefApptConfirmed,
