@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -96,24 +95,10 @@ func newHarness(t *testing.T, logCfg deliveries.Config, workstations ...string) 
 	return h
 }
 
-// loadSQL runs a file of SQL statements separated by ";\n" (lines starting with -- are comments).
+// loadSQL runs a file of SQL statements on the harness's database.
 func (h *harness) loadSQL(path string) {
 	h.t.Helper()
-	text, err := os.ReadFile(path)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, line := range strings.Split(string(text), "\n") {
-		if !strings.HasPrefix(line, "--") {
-			b.WriteString(line + "\n")
-		}
-	}
-	for _, stmt := range strings.Split(b.String(), ";\n") {
-		if strings.TrimSpace(stmt) != "" {
-			h.exec(stmt)
-		}
-	}
+	storetest.LoadFile(h.t, h.db.SQL(), path)
 }
 
 func (h *harness) exec(query string, args ...any) {

@@ -16,26 +16,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden payload files in testdata/golden")
 
-// loadFixture runs a SQL file of INSERT statements (comment lines start with --).
-func (h *harness) loadFixture(path string) {
-	h.t.Helper()
-	text, err := os.ReadFile(path)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, line := range strings.Split(string(text), "\n") {
-		if !strings.HasPrefix(line, "--") {
-			b.WriteString(line + "\n")
-		}
-	}
-	for _, stmt := range strings.Split(b.String(), ";\n") {
-		if strings.TrimSpace(stmt) != "" {
-			h.exec(stmt)
-		}
-	}
-}
-
 // TestGoldenPayloads delivers the fixture rows of every WatchTable to a loopback receiver and compares
 // the bodies it got, byte for byte, with testdata/golden/<WatchTable>.json, which were checked against
 // the field tables of the spec: key set, order and formats. It runs on MariaDB/MySQL and on the
@@ -48,7 +28,7 @@ func TestGoldenPayloads(t *testing.T) {
 }
 
 func testGoldenPayloads(t *testing.T, h *harness) {
-	h.loadFixture(filepath.Join("..", "testdata", "golden", "fixture.sql"))
+	storetest.LoadFile(t, h.db.SQL(), filepath.Join("..", "testdata", "golden", "fixture.sql"))
 	rc := newReceiver(t, nil)
 	for _, wt := range subscriptions.WatchTables {
 		h.subscribe(rc.URL()+string(wt), string(wt), "", 5, "'2026-11-01 00:00:00'")

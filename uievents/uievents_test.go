@@ -96,21 +96,7 @@ func newFixture(t *testing.T, workstations ...string) *fixture {
 // loadSQL runs a file of SQL statements separated by ";\n" (lines starting with -- are comments).
 func (f *fixture) loadSQL(path string) {
 	f.t.Helper()
-	text, err := os.ReadFile(path)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, line := range strings.Split(string(text), "\n") {
-		if !strings.HasPrefix(line, "--") {
-			b.WriteString(line + "\n")
-		}
-	}
-	for _, stmt := range strings.Split(b.String(), ";\n") {
-		if strings.TrimSpace(stmt) != "" {
-			f.exec(stmt)
-		}
-	}
+	storetest.LoadFile(f.t, f.db.SQL(), path)
 }
 
 func (f *fixture) exec(query string, args ...any) {

@@ -66,21 +66,7 @@ func newRemoteHarness(t *testing.T) *remoteHarness {
 
 func (h *remoteHarness) loadFixture() {
 	h.t.Helper()
-	text, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "fixture.sql"))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, line := range strings.Split(string(text), "\n") {
-		if !strings.HasPrefix(line, "--") {
-			b.WriteString(line + "\n")
-		}
-	}
-	for _, stmt := range strings.Split(b.String(), ";\n") {
-		if strings.TrimSpace(stmt) != "" {
-			h.exec(stmt)
-		}
-	}
+	storetest.LoadFile(h.t, h.db, filepath.Join("..", "..", "testdata", "golden", "fixture.sql"))
 }
 
 func (h *remoteHarness) exec(query string) {

@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -194,4 +195,28 @@ func randomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// LoadFile runs a file of SQL statements separated by ";\n" on db; lines starting with -- are
+// comments. Tests load fixtures such as testdata/golden/fixture.sql with it.
+func LoadFile(tb testing.TB, db *sql.DB, path string) {
+	tb.Helper()
+	text, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(string(text), "\n") {
+		if !strings.HasPrefix(line, "--") {
+			b.WriteString(line + "\n")
+		}
+	}
+	for _, stmt := range strings.Split(b.String(), ";\n") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := db.ExecContext(context.Background(), stmt); err != nil {
+			tb.Fatalf("%s: exec %.60q: %v", path, strings.TrimSpace(stmt), err)
+		}
+	}
 }
