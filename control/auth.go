@@ -2,6 +2,7 @@ package control
 
 import (
 	"crypto/subtle"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -34,6 +35,13 @@ func (a *api) guard(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// Guard wraps h, control routes served by another package (the scenario runs), with the same rule as
+// the control API's own routes: loopback only without a token, the token from anywhere with one.
+func Guard(token string, h http.Handler) http.Handler {
+	a := &api{token: token, log: slog.New(slog.DiscardHandler)}
+	return a.guard(h.ServeHTTP)
 }
 
 // fromLoopback reports whether the request's peer is a loopback address.

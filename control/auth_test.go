@@ -185,3 +185,27 @@ func TestControlAPITokenIsRequiredWhenSet(t *testing.T) {
 		t.Errorf("client with the token: %v", err)
 	}
 }
+
+// Guard puts control routes of other packages (the scenario runs) under the same rule.
+func TestGuard(t *testing.T) {
+	t.Parallel()
+	called := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called++ })
+	cases := []struct {
+		token, remote, auth string
+		status              int
+	}{
+		{"", "192.0.2.7:1", "", http.StatusForbidden},
+		{"", "127.0.0.1:1", "", http.StatusOK},
+		{"tok", "127.0.0.1:1", "", http.StatusUnauthorized},
+		{"tok", "192.0.2.7:1", "Bearer wrong", http.StatusUnauthorized},
+		{"tok", "192.0.2.7:1", "Bearer tok", http.StatusOK},
+	}
+	for _, c := range cases {
+		before := called
+		rec := serveFrom(control.Guard(c.token, h), c.remote, "POST", "/odsim/v1/scenarios", c.auth, `{"scenario":"clinic-day"}`)
+		if rec.Code != c.status || (called > before) != (c.status == http.StatusOK) {
+			t.Errorf("token %q from %s with %q: %d (handler called: %v), want %d", c.token, c.remote, c.auth, rec.Code, called > before, c.status)
+		}
+	}
+}

@@ -189,6 +189,22 @@ func TestServeOutputHoldsNoSecrets(t *testing.T) {
 		t.Errorf("poll with ODSIM_CONTROL_TOKEN: %v\n%s", err, out)
 	}
 
+	// The scenario runs are control routes too.
+	for _, auth := range []string{"", "Bearer not-it"} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/odsim/v1/scenarios", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET /odsim/v1/scenarios with %q: %d, want 401", auth, resp.StatusCode)
+		}
+	}
+
 	// The delivery log, as the control API shows it, masks the credentials.
 	get := func(path string) string {
 		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
@@ -204,6 +220,7 @@ func TestServeOutputHoldsNoSecrets(t *testing.T) {
 		}
 		return string(b)
 	}
+	get("/odsim/v1/scenarios")
 	list := get("/odsim/v1/deliveries")
 	if !strings.Contains(list, "***@") {
 		t.Errorf("the delivery log shows no masked URL: %s", list)

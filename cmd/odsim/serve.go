@@ -203,7 +203,12 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 	control.Register(mux, control.Services{Poller: p, Workstations: ui, Log: dlog, Clock: db}, control.Options{Logger: log, Token: cfg.controlToken})
 	scenarios := scenario.NewManager(scenario.ManagerConfig{DB: db.SQL(), Selector: uiSelector(ui), Logger: log})
 	defer scenarios.Close()
-	scenario.Register(mux, scenarios) // scenario runs: replay.go
+	// Scenario runs (replay.go) are control routes: loopback only, or --control-token.
+	scenarioMux := http.NewServeMux()
+	scenario.Register(scenarioMux, scenarios)
+	guarded := control.Guard(cfg.controlToken, scenarioMux)
+	mux.Handle("/odsim/v1/scenarios", guarded)
+	mux.Handle("/odsim/v1/scenarios/", guarded)
 	mux.Handle("GET /metrics", met.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := db.Now(r.Context()); err != nil {
