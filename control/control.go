@@ -31,6 +31,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/odsim/odsim/deliveries"
 	"github.com/odsim/odsim/poller"
@@ -204,6 +205,10 @@ func (a *api) decodeBody(w http.ResponseWriter, r *http.Request, dst any, fields
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return subscriptions.Errorf(subscriptions.Invalid,
 			"Content-Type must be application/json (curl: -H 'Content-Type: application/json', or --json).")
+	}
+	if !utf8.Valid(data) {
+		// encoding/json would turn the bad bytes into U+FFFD silently.
+		return subscriptions.Errorf(subscriptions.Invalid, "Request body is not valid UTF-8.")
 	}
 	if err := checkKeys(data, fields); err != nil {
 		return err
