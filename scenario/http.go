@@ -11,10 +11,12 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // The control API's scenario routes, under odsim's /odsim/v1/:
@@ -366,6 +368,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err != nil {
 		return fmt.Errorf("request body could not be read (at most %d bytes)", MaxRequestBytes)
 	}
+	if err := strictObject(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -373,6 +378,41 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	}
 	if dec.More() {
 		return errors.New("request body must hold one JSON object")
+	}
+	return nil
+}
+
+// startFields are the keys of a start request, exactly as spelled.
+var startFields = []string{"name", "yaml", "speed", "start"}
+
+// strictObject refuses what encoding/json lets through: invalid UTF-8 (which it turns into U+FFFD), a
+// key in another letter case (which it matches anyway) and a key given twice (where the last wins).
+func strictObject(data []byte) error {
+	if !utf8.Valid(data) {
+		return errors.New("request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil // not an object: the decoder says what is wrong
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		if !slices.Contains(startFields, key) {
+			return fmt.Errorf("request body: unknown field %q (the fields are name, yaml, speed, start)", key)
+		}
+		if seen[key] {
+			return fmt.Errorf("request body: %s is given more than once", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
 	}
 	return nil
 }
