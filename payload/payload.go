@@ -8,6 +8,7 @@ package payload
 
 import (
 	"bytes"
+	"context"
 	"strconv"
 	"unicode/utf8"
 )
@@ -205,11 +206,19 @@ const hexDigits = "0123456789abcdef"
 // (as Newtonsoft.Json does: \b \t \f short forms, other controls and U+0085, U+2028, U+2029 as \uXXXX), everything else, including non-ASCII
 // and <, >, &, written as is. CR, LF and CRLF become one space each, as Open Dental's API renders line
 // breaks. Invalid UTF-8 becomes U+FFFD. NULL (nil) is "".
+//
+// Runs of bytes written as they are (almost all of any text) are copied whole.
 func appendTextBytes(dst, v []byte) []byte {
 	dst = append(dst, '"')
+	run := 0 // start of the bytes not yet written
 	for i := 0; i < len(v); {
 		c := v[i]
 		if c < utf8.RuneSelf {
+			if plainASCII[c] {
+				i++
+				continue
+			}
+			dst = append(dst, v[run:i]...)
 			switch {
 			case c == '\r':
 				dst = append(dst, ' ')
@@ -228,27 +237,39 @@ func appendTextBytes(dst, v []byte) []byte {
 				dst = append(dst, '\\', 'b')
 			case c == '\f':
 				dst = append(dst, '\\', 'f')
-			case c < 0x20:
+			default: // the other control characters
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				dst = append(dst, c)
 			}
 			i++
+			run = i
 			continue
 		}
 		r, size := utf8.DecodeRune(v[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
+			dst = append(dst, v[run:i]...)
 			dst = append(dst, "\ufffd"...)
 		case r == 0x85 || r == 0x2028 || r == 0x2029:
+			dst = append(dst, v[run:i]...)
 			dst = append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 		default:
-			dst = append(dst, v[i:i+size]...)
+			i += size // written as is, with the run
+			continue
 		}
 		i += size
+		run = i
 	}
+	dst = append(dst, v[run:]...)
 	return append(dst, '"')
 }
+
+// plainASCII tells the ASCII bytes a JSON string holds as they are: printable, not '"' or '\\'.
+var plainASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // Page is one batch of a database event: a JSON array of at most the batch size of row objects.
 type Page struct {
@@ -256,4 +277,11 @@ type Page struct {
 	Count int     // number of elements
 	Keys  []int64 // primary key of each element, in order
 	Last  string  // watch-column value of the last element ("yyyy-MM-dd HH:mm:ss"), for logs and keyset paging
+}
+
+// Pages reads the batches of one window, in order.
+type Pages interface {
+	// Next reads the next page, overwriting and reusing reuse's body and keys when they are large
+	// enough. A page with no elements means the window has been read to its end.
+	Next(ctx context.Context, reuse Page) (Page, error)
 }

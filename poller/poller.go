@@ -34,8 +34,9 @@ type Store interface {
 	PollableSubscriptions(ctx context.Context, dueOnly bool) ([]subscriptions.Subscription, error)
 	// Now is the database server's NOW().
 	Now(ctx context.Context) (time.Time, error)
-	// ReadPage reads and encodes one page of a window.
-	ReadPage(ctx context.Context, t subscriptions.WatchTable, start, stop time.Time, offset, limit int, buf []byte) (payload.Page, error)
+	// Window reads the pages of table t's window [start, stop), in order, at most limit elements each,
+	// encoded; a page with no elements ends it.
+	Window(t subscriptions.WatchTable, start, stop time.Time, limit int) payload.Pages
 	// AdvanceCursor moves DateTimeStart from from to to, unless it changed meanwhile.
 	AdvanceCursor(ctx context.Context, num int64, from, to time.Time) (bool, error)
 }
@@ -227,7 +228,12 @@ func (p *Poller) lock(num int64, ws string) *sync.Mutex {
 	return l
 }
 
-// poll runs Open Dental's send flow for one subscription on one workstation.
+// poll runs Open Dental's send flow for one subscription on one workstation: the window's pages are
+// POSTed one at a time, in order; the first answer other than 200 stops the subscription for this
+// cycle with its cursor unchanged; the cursor moves only after the last page got 200.
+//
+// While page n is in flight, page n+1 is read and encoded, so that the database and the subscriber
+// work at the same time; if page n fails, page n+1 is discarded unsent.
 func (p *Poller) poll(ctx context.Context, s subscriptions.Subscription, ws string, collect bool) Outcome {
 	o := Outcome{SubscriptionNum: s.Num, Workstation: ws}
 	t, err := p.store.Now(ctx)
@@ -243,15 +249,34 @@ func (p *Poller) poll(ctx context.Context, s subscriptions.Subscription, ws stri
 	if !start.Before(t) {
 		return o // DateTimeStart is in the future: nothing to read yet, and the cursor stays
 	}
-	for offset, batch := 0, 1; ; batch++ {
-		page, err := p.store.ReadPage(ctx, s.WatchTable, start, t, offset, p.cfg.BatchSize, nil)
-		if err != nil {
-			o.Err = err
+	// Bodies and keys go back into the next read only when nobody keeps them: an observer, or
+	// PollNow's outcome, gets memory that is never written again.
+	recycle := !collect && p.cfg.Observe == nil
+	pages := p.store.Window(s.WatchTable, start, t, p.cfg.BatchSize)
+	next := readAhead(ctx, pages, payload.Page{})
+	defer func() {
+		if next != nil {
+			<-next // a read ahead whose page is not sent: wait for it, so that no query outlives the poll
+		}
+	}()
+	var spare payload.Page
+	for batch := 1; ; batch++ {
+		res := <-next
+		next = nil
+		if res.err != nil {
+			o.Err = res.err
 			return o
 		}
+		page := res.page
 		if page.Count == 0 {
 			break
 		}
+		// Read the next page while this one is POSTed (at the window's end, the reader answers at once).
+		if !recycle {
+			// A fresh body the size of this one, so that it is filled without growing.
+			spare = payload.Page{Body: make([]byte, 0, len(page.Body)+len(page.Body)/8)}
+		}
+		next = readAhead(ctx, pages, spare)
 		d := Delivery{
 			At:           p.cfg.Now(),
 			Subscription: s,
@@ -281,13 +306,28 @@ func (p *Poller) poll(ctx context.Context, s subscriptions.Subscription, ws stri
 			return o
 		}
 		o.Delivered += page.Count
-		if page.Count < p.cfg.BatchSize {
-			break
+		if recycle {
+			spare = page // POSTed and seen by nobody else: the page after next is read into it
 		}
-		offset += page.Count
 	}
 	o.Advanced, o.Err = p.store.AdvanceCursor(ctx, s.Num, s.DateTimeStart, t)
 	return o
+}
+
+type pageResult struct {
+	page payload.Page
+	err  error
+}
+
+// readAhead starts reading the next page into reuse's memory on its own goroutine, so that the caller
+// can POST the page before meanwhile; the result arrives on the channel.
+func readAhead(ctx context.Context, pages payload.Pages, reuse payload.Page) <-chan pageResult {
+	ch := make(chan pageResult, 1)
+	go func() {
+		page, err := pages.Next(ctx, reuse)
+		ch <- pageResult{page, err}
+	}()
+	return ch
 }
 
 // report logs one outcome: deliveries at info, failures at warn.

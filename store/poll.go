@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,11 +11,18 @@ import (
 	"github.com/odsim/odsim/subscriptions"
 )
 
-// windowQuery is the prepared form of one watched table: its SELECT text and its payload encoder.
+// KeysPerRead is how many primary keys of a window one read of its keys returns. A window is read in
+// two steps: its keys, in order, a large slice at a time; then its pages, 1000 keys at a time, by
+// primary key. 100,000 keys are 800 KB per window being read.
+const KeysPerRead = 100_000
+
+// windowQuery is the prepared form of one watched table: its SELECTs and its payload encoder.
 type windowQuery struct {
 	watched
 	object *payload.Object
-	sql    string
+	keys   string // parameters: start, stop, after watch (twice), after key, count
+	page   string // "... IN (" before the keys; parameters after them: start, stop
+	order  string // the rest after the keys
 }
 
 // windowQueries holds one windowQuery per WatchTable. It is built once from watchedTables and never
@@ -33,20 +39,48 @@ func buildWindowQueries() map[subscriptions.WatchTable]*windowQuery {
 			exprs = append(exprs, c.expr)
 		}
 		exprs = append(exprs, w.watch) // read last, for Page.Last; not part of the payload
-		where := w.watch + " >= ? AND " + w.watch + " < ?"
-		if w.filter != "" {
-			where += " AND " + w.filter
-		}
-		// The primary key (the first column) breaks ties in the second-precision watch column, so
-		// that pages split a window the same way every time.
-		m[w.table] = &windowQuery{
-			watched: w,
-			object:  payload.NewObject(fields),
-			sql: "SELECT " + strings.Join(exprs, ", ") + " FROM " + w.from + " WHERE " + where +
-				" ORDER BY " + w.watch + ", " + w.columns[0].expr + " LIMIT ?, ?",
-		}
+		q := &windowQuery{watched: w, object: payload.NewObject(fields)}
+		q.keys, q.page, q.order = windowSQL(w, exprs)
+		m[w.table] = q
 	}
 	return m
+}
+
+// windowSQL builds the two SELECTs that read w's window [start, stop) in the order of its watch
+// column, the primary key (the first column) breaking ties in the second-precision timestamps:
+//
+//   - keys lists the primary keys and watch values of the window after a position (the watch value and
+//     primary key of the last key read before; the start and 0 at first), up to a count. It reads only
+//     the base table's watch column and primary key.
+//   - page (with the keys as parameters, then order) reads the elements of up to 1000 of those keys,
+//     with their joins and derived fields, by primary key, keeping only rows still in the window.
+//
+// The pages are those of Open Dental's LIMIT offset, count over ORDER BY watch, pk — the same rows,
+// split at the same places — as long as no row of the window changes while it is sent. When one does,
+// its new timestamp takes it out of the window (it is sent in the next one) and its page has one
+// element fewer; with offsets every later row would move up one place and the next page would skip
+// one, for good, since the cursor then moves past it (the fault harness, bench/faults, found the skip
+// under an ordinary writer). Paging by position skips nothing.
+//
+// The one-statement form, SELECT elements ... WHERE window ORDER BY watch, pk LIMIT offset, 1000,
+// makes the database scan and sort the window (every column of it) again for each page, since Open
+// Dental's tables have no index on (watch, pk): a window of N rows cost O(N²/1000). Here the window is
+// sorted once per KeysPerRead keys, narrow, and each page is 1000 primary-key lookups.
+func windowSQL(w watched, exprs []string) (keys, page, order string) {
+	// from is "table alias" followed by LEFT JOINs that hang derived fields off the alias; the window
+	// condition, the filter and the order name only the base table.
+	base, _, _ := strings.Cut(w.from, " LEFT JOIN ")
+	pk := w.columns[0].expr
+	window := w.watch + " >= ? AND " + w.watch + " < ?"
+	if w.filter != "" {
+		window += " AND " + w.filter
+	}
+	orderBy := " ORDER BY " + w.watch + ", " + pk
+	keys = "SELECT " + pk + ", " + w.watch + " FROM " + base + " WHERE " + window +
+		" AND (" + w.watch + " > ? OR (" + w.watch + " = ? AND " + pk + " > ?))" + orderBy + " LIMIT ?"
+	page = "SELECT " + strings.Join(exprs, ", ") + " FROM " + w.from + " WHERE " + pk + " IN ("
+	order = ") AND " + window + orderBy
+	return keys, page, order
 }
 
 // PayloadFields returns the ordered payload fields of a WatchTable's elements.
@@ -58,17 +92,133 @@ func PayloadFields(t subscriptions.WatchTable) []payload.Field {
 	return q.object.Fields()
 }
 
-// ReadPage reads one page of a subscription's window: the rows of table t whose watch column is in
-// [start, stop), ordered by it, skipping offset rows and returning at most limit, encoded as the JSON
-// array Open Dental POSTs. buf is reused for the body when large enough.
-func (db *DB) ReadPage(ctx context.Context, t subscriptions.WatchTable, start, stop time.Time, offset, limit int, buf []byte) (payload.Page, error) {
+// WindowSQL returns the two SELECTs that read t's window (see Window): keys, whose parameters are the
+// window's start and stop, the watch value (twice) and primary key of the last key read before, and
+// KeysPerRead; and page(n), whose parameters are n primary keys, then the window's start and stop.
+// The bench's floor runs them to time the database alone on exactly odsim's queries. keys is "" for
+// an unknown WatchTable.
+func WindowSQL(t subscriptions.WatchTable) (keys string, page func(n int) string) {
 	q, ok := windowQueries[t]
 	if !ok {
-		return payload.Page{}, fmt.Errorf("read %s page: unknown WatchTable", t)
+		return "", nil
 	}
-	rows, err := db.db.QueryContext(ctx, q.sql, dbTime(start), dbTime(stop), offset, limit)
+	return q.keys, q.pageSQL
+}
+
+// pageSQL is the page SELECT for n keys.
+func (q *windowQuery) pageSQL(n int) string {
+	var b strings.Builder
+	b.Grow(len(q.page) + 3*n + len(q.order))
+	b.WriteString(q.page)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('?')
+	}
+	b.WriteString(q.order)
+	return b.String()
+}
+
+// Window returns a reader of the pages of table t's window [start, stop): the rows whose watch column
+// is in it, ordered by it and the primary key, at most limit a page, each encoded as the JSON array
+// Open Dental POSTs. Its Next returns a page with no elements at the window's end. A reader is used by
+// one goroutine at a time.
+func (db *DB) Window(t subscriptions.WatchTable, start, stop time.Time, limit int) payload.Pages {
+	q, ok := windowQueries[t]
+	if !ok {
+		return badWindow{fmt.Errorf("read %s window: unknown WatchTable", t)}
+	}
+	s := dbTime(start)
+	return &windowReader{db: db, q: q, start: s, stop: dbTime(stop), limit: limit, afterWatch: s}
+}
+
+type badWindow struct{ err error }
+
+func (w badWindow) Next(context.Context, payload.Page) (payload.Page, error) {
+	return payload.Page{}, w.err
+}
+
+// windowReader reads one window: keys KeysPerRead at a time, pages limit keys at a time.
+type windowReader struct {
+	db          *DB
+	q           *windowQuery
+	start, stop string
+	limit       int
+
+	keys       []int64 // read and not yet paged, in order
+	keyBuf     []int64 // keys' memory, reused for each read of keys
+	afterWatch string  // the position after the last key read
+	afterKey   int64
+	keysDone   bool  // the last read of keys reached the window's end
+	args       []any // reused for the page SELECT's parameters
+}
+
+// Next reads and encodes the next page into reuse's memory: its body and keys are overwritten and
+// reused when large enough, so a caller that keeps no page past the next one reads a whole window into
+// the same memory. A page with no elements means the window has been read to its end.
+func (r *windowReader) Next(ctx context.Context, reuse payload.Page) (payload.Page, error) {
+	for {
+		if len(r.keys) == 0 {
+			if r.keysDone {
+				return payload.Page{}, nil
+			}
+			if err := r.readKeys(ctx); err != nil {
+				return payload.Page{}, err
+			}
+			continue
+		}
+		n := min(r.limit, len(r.keys))
+		page, err := r.readPage(ctx, r.keys[:n], reuse)
+		r.keys = r.keys[n:]
+		if err != nil || page.Count > 0 {
+			return page, err
+		}
+		// Every row of these keys changed since its key was read: they are in the next window.
+	}
+}
+
+// readKeys reads the next KeysPerRead keys of the window.
+func (r *windowReader) readKeys(ctx context.Context) error {
+	rows, err := r.db.db.QueryContext(ctx, r.q.keys, r.start, r.stop, r.afterWatch, r.afterWatch, r.afterKey, KeysPerRead)
 	if err != nil {
-		return payload.Page{}, fmt.Errorf("read %s page: %w", t, err)
+		return fmt.Errorf("read %s window: %w", r.q.table, err)
+	}
+	defer rows.Close()
+	keys := r.keyBuf[:0]
+	var key, watch sql.RawBytes
+	var last [32]byte // the last watch value, kept past the next Scan
+	lastLen := 0
+	for rows.Next() {
+		if err := rows.Scan(&key, &watch); err != nil {
+			return fmt.Errorf("read %s window: %w", r.q.table, err)
+		}
+		keys = append(keys, parseKey(key))
+		lastLen = copy(last[:], watch)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s window: %w", r.q.table, err)
+	}
+	r.keyBuf, r.keys = keys, keys
+	r.keysDone = len(keys) < KeysPerRead
+	if len(keys) > 0 {
+		r.afterWatch, r.afterKey = string(last[:lastLen]), keys[len(keys)-1]
+	}
+	return nil
+}
+
+// readPage reads and encodes the elements of keys that are still in the window.
+func (r *windowReader) readPage(ctx context.Context, keys []int64, reuse payload.Page) (payload.Page, error) {
+	q := r.q
+	args := r.args[:0]
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	args = append(args, r.start, r.stop)
+	r.args = args
+	rows, err := r.db.db.QueryContext(ctx, q.pageSQL(len(keys)), args...)
+	if err != nil {
+		return payload.Page{}, fmt.Errorf("read %s page: %w", q.table, err)
 	}
 	defer rows.Close()
 
@@ -79,10 +229,12 @@ func (db *DB) ReadPage(ctx context.Context, t subscriptions.WatchTable, start, s
 		dest[i] = &raw[i]
 	}
 	values := make([][]byte, n)
-	page := payload.Page{Body: append(buf[:0], '[')}
+	page := payload.Page{Body: append(reuse.Body[:0], '['), Keys: reuse.Keys[:0]}
+	var last [32]byte // the watch column of the row just read, kept past the next Scan
+	lastLen := 0
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return payload.Page{}, fmt.Errorf("read %s page: %w", t, err)
+			return payload.Page{}, fmt.Errorf("read %s page: %w", q.table, err)
 		}
 		for i := range values {
 			values[i] = raw[i]
@@ -91,16 +243,28 @@ func (db *DB) ReadPage(ctx context.Context, t subscriptions.WatchTable, start, s
 			page.Body = append(page.Body, ',')
 		}
 		page.Body = q.object.Append(page.Body, values)
-		key, _ := strconv.ParseInt(string(raw[0]), 10, 64)
-		page.Keys = append(page.Keys, key)
+		page.Keys = append(page.Keys, parseKey(raw[0]))
 		page.Count++
-		page.Last = string(raw[n])
+		lastLen = copy(last[:], raw[n])
 	}
 	if err := rows.Err(); err != nil {
-		return payload.Page{}, fmt.Errorf("read %s page: %w", t, err)
+		return payload.Page{}, fmt.Errorf("read %s page: %w", q.table, err)
 	}
 	page.Body = append(page.Body, ']')
+	page.Last = string(last[:lastLen])
 	return page, nil
+}
+
+// parseKey reads a primary key from its decimal text; 0 if it is not one.
+func parseKey(v []byte) int64 {
+	var k int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		k = k*10 + int64(c-'0')
+	}
+	return k
 }
 
 // PollableSubscriptions returns the database-event subscriptions of every customer key that have not
