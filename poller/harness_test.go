@@ -148,10 +148,12 @@ func (h *harness) pollNow(num int64) []poller.Outcome {
 }
 
 // insertAppointments inserts n appointments AptNum first..first+n-1 whose DateTStamp is secondsAgo(i)
-// seconds before the database's NOW().
+// seconds before the database's NOW() when it starts (read once, so that a second ticking between
+// two INSERTs does not shift the later rows).
 func (h *harness) insertAppointments(first, n int, secondsAgo func(i int) int) {
 	h.t.Helper()
 	const batch = 500
+	now := h.dbNow()
 	for done := 0; done < n; done += batch {
 		var b strings.Builder
 		b.WriteString("INSERT INTO appointment (AptNum, PatNum, AptStatus, Pattern, Confirmed, TimeLocked, Op, Note, ProvNum, ProvHyg," +
@@ -164,8 +166,8 @@ func (h *harness) insertAppointments(first, n int, secondsAgo func(i int) int) {
 				b.WriteString(",")
 			}
 			fmt.Fprintf(&b, "(%d, %d, 1, '//XX//', 19, 0, 1, 'n%d', 1, 0, '2026-12-01 09:00:00', 0, 0, 0, 'PerEx', 0, 0, 0,"+
-				" NOW() - INTERVAL %d SECOND, '0001-01-01 00:00:00', '0001-01-01 00:00:00', '0001-01-01 00:00:00', 0, 0,"+
-				" '0001-01-01 00:00:00', '', 0, 0, 0, '0001-01-01 00:00:00', 0, '', '', '', 0)", first+i, 1+i%50, i, secondsAgo(i))
+				" '%s' - INTERVAL %d SECOND, '0001-01-01 00:00:00', '0001-01-01 00:00:00', '0001-01-01 00:00:00', 0, 0,"+
+				" '0001-01-01 00:00:00', '', 0, 0, 0, '0001-01-01 00:00:00', 0, '', '', '', 0)", first+i, 1+i%50, i, now, secondsAgo(i))
 		}
 		h.exec(b.String())
 	}
