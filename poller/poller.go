@@ -39,6 +39,11 @@ type Store interface {
 	Window(t subscriptions.WatchTable, start, stop time.Time, limit int) payload.Pages
 	// AdvanceCursor moves DateTimeStart from from to to, unless it changed meanwhile.
 	AdvanceCursor(ctx context.Context, num int64, from, to time.Time) (bool, error)
+	// Changed reports whether table t has a row in the window [start, stop).
+	Changed(ctx context.Context, t subscriptions.WatchTable, start, stop time.Time) (bool, error)
+	// AdvanceCursors moves DateTimeStart from from to to for each of nums whose DateTimeStart is
+	// still from.
+	AdvanceCursors(ctx context.Context, nums []int64, from, to time.Time) error
 }
 
 // Sender POSTs one event.
@@ -140,13 +145,15 @@ func (p *Poller) Run(ctx context.Context) error {
 }
 
 // Tick starts a poll of every due subscription that is not being polled already, and returns without
-// waiting for them: a slow receiver holds up only its own subscription.
+// waiting for them: a slow receiver holds up only its own subscription. Every poll the tick starts
+// ends its window at the same T, the database's NOW() read once.
 func (p *Poller) Tick(ctx context.Context) {
 	subs, err := p.store.PollableSubscriptions(ctx, true)
 	p.noteDatabase(ctx, err)
 	if err != nil {
 		return
 	}
+	var claimed []job
 	for _, s := range subs {
 		for _, ws := range p.cfg.Workstations {
 			if !s.FiresOn(ws) {
@@ -156,14 +163,90 @@ func (p *Poller) Tick(ctx context.Context) {
 			if !lock.TryLock() {
 				continue // still polling it
 			}
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				defer lock.Unlock()
-				p.report(p.poll(ctx, s, ws, false))
-			}()
+			claimed = append(claimed, job{s, ws, lock})
 		}
 	}
+	if len(claimed) == 0 {
+		return
+	}
+	t, err := p.store.Now(ctx)
+	p.noteDatabase(ctx, err)
+	if err != nil {
+		for _, j := range claimed {
+			j.lock.Unlock()
+		}
+		return
+	}
+	for _, j := range p.closeUnchanged(ctx, claimed, t) {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			defer j.lock.Unlock()
+			p.report(p.poll(ctx, j.s, j.ws, t, false))
+		}()
+	}
+}
+
+// job is one subscription to poll on one workstation, whose lock the poller holds.
+type job struct {
+	s    subscriptions.Subscription
+	ws   string
+	lock *sync.Mutex
+}
+
+// closeUnchanged finishes the claimed polls whose window holds no change without polling them one
+// by one: it asks the database once per WatchTable and DateTimeStart whether the window [DateTimeStart,
+// T) holds a row and, when it holds none, moves those subscriptions' cursors to T in one UPDATE — what
+// each poll would have done, since an empty window POSTs nothing. It returns the polls still to run.
+// Subscriptions polled in the same tick share their DateTimeStart (the T of their last poll), so a
+// thousand idle subscriptions cost a few queries a second instead of three each.
+func (p *Poller) closeUnchanged(ctx context.Context, claimed []job, t time.Time) []job {
+	type window struct {
+		table subscriptions.WatchTable
+		from  time.Time // the subscriptions' DateTimeStart
+	}
+	groups := map[window][]job{}
+	var order []window
+	for _, j := range claimed {
+		w := window{j.s.WatchTable, j.s.DateTimeStart}
+		if _, ok := groups[w]; !ok {
+			order = append(order, w)
+		}
+		groups[w] = append(groups[w], j)
+	}
+	var poll []job
+	for _, w := range order {
+		jobs := groups[w]
+		start := p.windowStart(w.from, t)
+		if start.Before(t) {
+			changed, err := p.store.Changed(ctx, w.table, start, t)
+			if err != nil || changed {
+				poll = append(poll, jobs...) // the polls read the window, or report the error
+				continue
+			}
+			nums := make([]int64, len(jobs))
+			for i, j := range jobs {
+				nums[i] = j.s.Num
+			}
+			if err := p.store.AdvanceCursors(ctx, nums, w.from, t); err != nil {
+				p.log.Warn("cursors of empty windows not moved; they are read again next cycle",
+					"watch_table", w.table, "subscriptions", len(nums), "error", err)
+			}
+		} // else DateTimeStart is in the future: nothing to read yet, and the cursor stays
+		for _, j := range jobs {
+			j.lock.Unlock()
+		}
+	}
+	return poll
+}
+
+// windowStart is where a window from DateTimeStart from ends at t begins: never further back than the
+// horizon.
+func (p *Poller) windowStart(from, t time.Time) time.Time {
+	if h := t.Add(-p.cfg.Horizon); from.Before(h) {
+		return h
+	}
+	return from
 }
 
 // Wait waits for the polls that Tick started.
@@ -181,10 +264,6 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	type job struct {
-		s  subscriptions.Subscription
-		ws string
-	}
 	var jobs []job
 	for _, s := range subs {
 		if num != 0 && s.Num != num {
@@ -192,7 +271,7 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 		}
 		for _, ws := range p.cfg.Workstations {
 			if s.FiresOn(ws) {
-				jobs = append(jobs, job{s, ws})
+				jobs = append(jobs, job{s, ws, p.lock(s.Num, ws)})
 			}
 		}
 	}
@@ -205,10 +284,14 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lock := p.lock(j.s.Num, j.ws)
-			lock.Lock()
-			defer lock.Unlock()
-			out[i] = p.poll(ctx, j.s, j.ws, true)
+			j.lock.Lock()
+			defer j.lock.Unlock()
+			t, err := p.store.Now(ctx)
+			if err != nil {
+				out[i] = Outcome{SubscriptionNum: j.s.Num, Workstation: j.ws, Err: err}
+			} else {
+				out[i] = p.poll(ctx, j.s, j.ws, t, true)
+			}
 			p.report(out[i])
 		}()
 	}
@@ -228,23 +311,16 @@ func (p *Poller) lock(num int64, ws string) *sync.Mutex {
 	return l
 }
 
-// poll runs Open Dental's send flow for one subscription on one workstation: the window's pages are
+// poll runs Open Dental's send flow for one subscription on one workstation, for the window that ends
+// at t (the database's NOW()): the window's pages are
 // POSTed one at a time, in order; the first answer other than 200 stops the subscription for this
 // cycle with its cursor unchanged; the cursor moves only after the last page got 200.
 //
 // While page n is in flight, page n+1 is read and encoded, so that the database and the subscriber
 // work at the same time; if page n fails, page n+1 is discarded unsent.
-func (p *Poller) poll(ctx context.Context, s subscriptions.Subscription, ws string, collect bool) Outcome {
+func (p *Poller) poll(ctx context.Context, s subscriptions.Subscription, ws string, t time.Time, collect bool) Outcome {
 	o := Outcome{SubscriptionNum: s.Num, Workstation: ws}
-	t, err := p.store.Now(ctx)
-	if err != nil {
-		o.Err = err
-		return o
-	}
-	start := s.DateTimeStart
-	if h := t.Add(-p.cfg.Horizon); start.Before(h) {
-		start = h
-	}
+	start := p.windowStart(s.DateTimeStart, t)
 	o.WindowStart, o.WindowStop = start, t
 	if !start.Before(t) {
 		return o // DateTimeStart is in the future: nothing to read yet, and the cursor stays

@@ -301,6 +301,43 @@ func TestDueByPollingSeconds(t *testing.T) {
 	}
 }
 
+// A tick finishes idle subscriptions itself, asking once per WatchTable and DateTimeStart whether the
+// window holds a row and moving the empty ones' cursors together; only windows with changes are polled.
+// Every window of the tick ends at the same T.
+func TestTickMovesEmptyWindowsAndPollsChangedOnes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	rc := newReceiver(t, nil)
+	h.insertAppointments(1, 3, func(int) int { return 60 })
+	start := "'" + h.dbNow() + "' - INTERVAL 1 HOUR"
+	changed := h.subscribe(rc.URL()+"appointment", "Appointment", "", 1, start)
+	idle := []int64{
+		h.subscribe(rc.URL()+"patient", "Patient", "", 1, start),
+		h.subscribe(rc.URL()+"patient2", "Patient", "", 1, start),
+		h.subscribe(rc.URL()+"provider", "Provider", "", 1, start),
+	}
+	before := h.cursor(changed)
+
+	h.p.Tick(h.ctx)
+	h.p.Wait()
+	reqs := rc.requests()
+	if len(reqs) != 1 || reqs[0].Path != "/apievents/appointment" {
+		t.Fatalf("a tick sent %d requests (%v), want only the changed window's", len(reqs), reqs)
+	}
+	if keys, _ := elements(t, reqs[0].Body, "AptNum", "DateTStamp"); len(keys) != 3 {
+		t.Errorf("the changed window sent %d elements, want 3", len(keys))
+	}
+	stop := h.cursor(changed)
+	if stop == before {
+		t.Fatalf("the delivered subscription's cursor stayed at %s", stop)
+	}
+	for _, num := range idle {
+		if got := h.cursor(num); got != stop {
+			t.Errorf("idle subscription %d: DateTimeStart = %s, want the tick's T %s", num, got, stop)
+		}
+	}
+}
+
 func TestChangeDuringPollArrivesInNextWindow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessConfig{})

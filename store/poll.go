@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ const KeysPerRead = 100_000
 type windowQuery struct {
 	watched
 	object *payload.Object
+	any    string // whether the window holds a row; parameters: start, stop
 	keys   string // parameters: start, stop, after watch (twice), after key, count
 	page   string // "... IN (" before the keys; parameters after them: start, stop
 	order  string // the rest after the keys
@@ -40,15 +42,16 @@ func buildWindowQueries() map[subscriptions.WatchTable]*windowQuery {
 		}
 		exprs = append(exprs, w.watch) // read last, for Page.Last; not part of the payload
 		q := &windowQuery{watched: w, object: payload.NewObject(fields)}
-		q.keys, q.page, q.order = windowSQL(w, exprs)
+		q.any, q.keys, q.page, q.order = windowSQL(w, exprs)
 		m[w.table] = q
 	}
 	return m
 }
 
-// windowSQL builds the two SELECTs that read w's window [start, stop) in the order of its watch
+// windowSQL builds the SELECTs that read w's window [start, stop) in the order of its watch
 // column, the primary key (the first column) breaking ties in the second-precision timestamps:
 //
+//   - anyRow tells whether the window holds a row at all, for the idle subscriptions of a poll.
 //   - keys lists the primary keys and watch values of the window after a position (the watch value and
 //     primary key of the last key read before; the start and 0 at first), up to a count. It reads only
 //     the base table's watch column and primary key.
@@ -66,7 +69,7 @@ func buildWindowQueries() map[subscriptions.WatchTable]*windowQuery {
 // makes the database scan and sort the window (every column of it) again for each page, since Open
 // Dental's tables have no index on (watch, pk): a window of N rows cost O(N²/1000). Here the window is
 // sorted once per KeysPerRead keys, narrow, and each page is 1000 primary-key lookups.
-func windowSQL(w watched, exprs []string) (keys, page, order string) {
+func windowSQL(w watched, exprs []string) (anyRow, keys, page, order string) {
 	// from is "table alias" followed by LEFT JOINs that hang derived fields off the alias; the window
 	// condition, the filter and the order name only the base table.
 	base, _, _ := strings.Cut(w.from, " LEFT JOIN ")
@@ -76,11 +79,12 @@ func windowSQL(w watched, exprs []string) (keys, page, order string) {
 		window += " AND " + w.filter
 	}
 	orderBy := " ORDER BY " + w.watch + ", " + pk
+	anyRow = "SELECT 1 FROM " + base + " WHERE " + window + " LIMIT 1"
 	keys = "SELECT " + pk + ", " + w.watch + " FROM " + base + " WHERE " + window +
 		" AND (" + w.watch + " > ? OR (" + w.watch + " = ? AND " + pk + " > ?))" + orderBy + " LIMIT ?"
 	page = "SELECT " + strings.Join(exprs, ", ") + " FROM " + w.from + " WHERE " + pk + " IN ("
 	order = ") AND " + window + orderBy
-	return keys, page, order
+	return anyRow, keys, page, order
 }
 
 // PayloadFields returns the ordered payload fields of a WatchTable's elements.
@@ -118,6 +122,23 @@ func (q *windowQuery) pageSQL(n int) string {
 	}
 	b.WriteString(q.order)
 	return b.String()
+}
+
+// Changed reports whether table t has a row in the window [start, stop): whether a poll of it would
+// POST anything.
+func (db *DB) Changed(ctx context.Context, t subscriptions.WatchTable, start, stop time.Time) (bool, error) {
+	q, ok := windowQueries[t]
+	if !ok {
+		return false, fmt.Errorf("read %s window: unknown WatchTable", t)
+	}
+	var one int
+	switch err := db.db.QueryRowContext(ctx, q.any, dbTime(start), dbTime(stop)).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("read %s window: %w", t, err)
+	}
+	return true, nil
 }
 
 // Window returns a reader of the pages of table t's window [start, stop): the rows whose watch column
@@ -300,4 +321,23 @@ func (db *DB) AdvanceCursor(ctx context.Context, num int64, from, to time.Time) 
 		return false, fmt.Errorf("advance cursor of subscription %d: %w", num, err)
 	}
 	return n > 0, nil
+}
+
+// AdvanceCursors sets DateTimeStart to to for each of the subscriptions nums whose DateTimeStart is
+// still from, in one statement: the cursors of many subscriptions whose windows were empty.
+func (db *DB) AdvanceCursors(ctx context.Context, nums []int64, from, to time.Time) error {
+	if len(nums) == 0 || to.Equal(from) {
+		return nil
+	}
+	args := make([]any, 0, len(nums)+2)
+	args = append(args, dbTime(to), dbTime(from))
+	for _, n := range nums {
+		args = append(args, n)
+	}
+	q := "UPDATE apisubscription SET DateTimeStart = ? WHERE DateTimeStart = ? AND ApiSubscriptionNum IN (?" +
+		strings.Repeat(", ?", len(nums)-1) + ")"
+	if _, err := db.db.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("advance cursors of %d subscriptions: %w", len(nums), err)
+	}
+	return nil
 }
