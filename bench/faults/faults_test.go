@@ -96,12 +96,13 @@ func TestCheckerFindsLoss(t *testing.T) {
 	}
 	cl := changeLog{
 		changes: []change{
-			{"Appointment", 10, 1}, {"Appointment", 10, 5}, // version 5 supersedes 1
-			{"Appointment", 11, 2},               // never delivered: lost
-			{"Appointment", 12, 3},               // deleted later: superseded
-			{"Patient", 7, 4}, {"Patient", 7, 6}, // only 4 delivered: 6 lost
+			{"Appointment", 10, 1, false}, {"Appointment", 10, 5, false}, // version 5 supersedes 1
+			{"Appointment", 11, 2, false},                      // never delivered: lost
+			{"Appointment", 12, 3, false},                      // deleted later: superseded
+			{"Patient", 7, 4, false}, {"Patient", 7, 6, false}, // only 4 delivered: 6 lost
+			{"Patient", 8, 7, true}, // never delivered, its statement ran across a second: in-flight gap
 		},
-		histRows:     []int64{100, 101}, // 101 never delivered: lost
+		histRows:     []change{{"AppointmentDeleted", 100, 0, false}, {"AppointmentDeleted", 101, 0, false}}, // 101 never delivered: lost
 		deleted:      map[int64]bool{12: true},
 		maybeDeleted: map[int64]bool{},
 	}
@@ -114,9 +115,9 @@ func TestCheckerFindsLoss(t *testing.T) {
 	}
 	var r result
 	r.check(cl, recs, subs)
-	if r.Lost != 3 || r.Duplicates != 1 || r.Superseded != 1 || r.Expected != 8 || r.Failed != 1 || r.Posts != 5 {
-		t.Errorf("lost %d duplicates %d superseded %d expected %d failed %d posts %d; want 3, 1, 1, 8, 1, 5\n%v",
-			r.Lost, r.Duplicates, r.Superseded, r.Expected, r.Failed, r.Posts, r.LostExamples)
+	if r.Lost != 3 || r.InFlight != 1 || r.Duplicates != 1 || r.Superseded != 1 || r.Expected != 9 || r.Failed != 1 || r.Posts != 5 {
+		t.Errorf("lost %d in-flight %d duplicates %d superseded %d expected %d failed %d posts %d; want 3, 1, 1, 1, 9, 1, 5\n%v",
+			r.Lost, r.InFlight, r.Duplicates, r.Superseded, r.Expected, r.Failed, r.Posts, r.LostExamples)
 	}
 }
 

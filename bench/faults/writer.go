@@ -26,9 +26,14 @@ import (
 // It logs only changes it knows were committed (the statement succeeded and, for an update, changed the
 // row; the tables are MyISAM, so a statement that returned is committed), one per line:
 //
-//	c <table> <pk> <version>   a row inserted or changed to version
-//	d <histApptNum> <aptNum>   an appointment deleted, with its history row
-//	m <aptNum>                 an appointment deletion whose outcome is unknown (the database went away)
+//	c <table> <pk> <version> <span>   a row inserted or changed to version
+//	d <histApptNum> <aptNum> <span>   an appointment deleted, with its history row
+//	m <aptNum>                        an appointment deletion whose outcome is unknown (the database went away)
+//
+// span is 1 when the statement ran across a second boundary (by the host clock, which the database
+// on this machine shares), else 0. Only such a statement can fall into the gap that Open Dental's
+// algorithm shares (poller/lag_test.go): its rows are stamped with its start but become visible at its
+// end, after a poll whose T passed that second may already have read the window.
 //
 // A statement whose outcome is unknown is not logged: if it happened anyway, its row carries a version
 // the log lacks, which the checker counts as unlogged, never as lost.
@@ -164,9 +169,19 @@ func (w *writer) note(err error) {
 	}
 }
 
-func (w *writer) logChange(table string, pk, version int64) {
+func (w *writer) logChange(table string, pk, version int64, span bool) {
 	w.changes++
-	fmt.Fprintf(w.out, "c\t%s\t%d\t%d\n", table, pk, version)
+	fmt.Fprintf(w.out, "c\t%s\t%d\t%d\t%d\n", table, pk, version, spanFlag(span))
+}
+
+// spans reports whether a statement that ran from start to now crossed a second boundary.
+func spans(start time.Time) bool { return time.Now().Unix() != start.Unix() }
+
+func spanFlag(span bool) int {
+	if span {
+		return 1
+	}
+	return 0
 }
 
 // step makes one single-row change, chosen at random with the weights of a busy front desk.
@@ -261,11 +276,12 @@ func (w *writer) insert(ctx context.Context, table string) error {
 	default:
 		return fmt.Errorf("insert into %s: not a writer table", table)
 	}
+	began := time.Now()
 	if _, err := w.db.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("insert %s %d: %w", table, pk, err)
 	}
 	w.live[table] = append(w.live[table], pk)
-	w.logChange(watchTable(table), pk, w.version)
+	w.logChange(watchTable(table), pk, w.version, spans(began))
 	return nil
 }
 
@@ -304,6 +320,7 @@ func (w *writer) update(ctx context.Context, table string) error {
 			pkCol = t.pk
 		}
 	}
+	began := time.Now()
 	res, err := w.db.ExecContext(ctx, "UPDATE "+table+" SET "+versionColumn[table]+" = ? WHERE "+pkCol+" = ?", versionText(w.version), pk)
 	if err != nil {
 		return fmt.Errorf("update %s %d: %w", table, pk, err)
@@ -311,7 +328,7 @@ func (w *writer) update(ctx context.Context, table string) error {
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return fmt.Errorf("update %s %d: %d rows changed (%v)", table, pk, n, err)
 	}
-	w.logChange(watchTable(table), pk, w.version)
+	w.logChange(watchTable(table), pk, w.version, spans(began))
 	return nil
 }
 
@@ -326,13 +343,14 @@ func (w *writer) deleteAppointment(ctx context.Context) error {
 	apt := rows[i]
 	rows[i] = rows[len(rows)-1]
 	w.live["appointment"] = rows[:len(rows)-1]
+	began := time.Now()
 	hist, err := w.desk.DeleteAppointment(ctx, apt)
 	if err != nil {
 		fmt.Fprintf(w.out, "m\t%d\n", apt)
 		return fmt.Errorf("delete appointment %d: %w", apt, err)
 	}
 	w.deletions++
-	fmt.Fprintf(w.out, "d\t%d\t%d\n", hist, apt)
+	fmt.Fprintf(w.out, "d\t%d\t%d\t%d\n", hist, apt, spanFlag(spans(began)))
 	return nil
 }
 
@@ -357,6 +375,7 @@ func (w *writer) burst(ctx context.Context, n int) error {
 			}
 			in.WriteString(strconv.FormatInt(k, 10))
 		}
+		began := time.Now()
 		res, err := w.db.ExecContext(ctx, "UPDATE appointment SET Note = ? WHERE AptNum IN ("+in.String()+")", v)
 		if err != nil {
 			return fmt.Errorf("burst update: %w", err)
@@ -364,8 +383,9 @@ func (w *writer) burst(ctx context.Context, n int) error {
 		if m, err := res.RowsAffected(); err != nil || int(m) != len(keys) {
 			return fmt.Errorf("burst update: %d of %d rows changed (%v)", m, len(keys), err)
 		}
+		span := spans(began)
 		for _, k := range keys {
-			w.logChange("Appointment", k, w.version)
+			w.logChange("Appointment", k, w.version, span)
 		}
 		return nil
 	}
@@ -377,13 +397,15 @@ func (w *writer) burst(ctx context.Context, n int) error {
 		values[i] = appointmentValues
 		args = append(args, w.appointmentArgs(first+int64(i), v)...)
 	}
+	began := time.Now()
 	if _, err := w.db.ExecContext(ctx, "INSERT INTO appointment "+appointmentColumns+" VALUES "+strings.Join(values, ","), args...); err != nil {
 		return fmt.Errorf("burst insert: %w", err)
 	}
+	span := spans(began)
 	for i := range values {
 		k := first + int64(i)
 		w.live["appointment"] = append(w.live["appointment"], k)
-		w.logChange("Appointment", k, w.version)
+		w.logChange("Appointment", k, w.version, span)
 	}
 	return nil
 }
@@ -393,13 +415,14 @@ type changeLog struct {
 	changes      []change
 	deleted      map[int64]bool // appointments deleted (with a logged history row)
 	maybeDeleted map[int64]bool // appointments whose deletion may or may not have happened
-	histRows     []int64        // history rows of deletions
+	histRows     []change       // history rows of deletions (table AppointmentDeleted, version 0)
 }
 
 type change struct {
 	table   string
 	pk      int64
 	version int64
+	span    bool // its statement ran across a second boundary
 }
 
 func readChangeLog(path string) (changeLog, error) {
@@ -419,10 +442,10 @@ func readChangeLog(path string) (changeLog, error) {
 			}
 		}
 		switch {
-		case fields[0] == "c" && len(fields) == 4 && len(nums) == 2:
-			cl.changes = append(cl.changes, change{fields[1], nums[0], nums[1]})
-		case fields[0] == "d" && len(nums) == 2:
-			cl.histRows = append(cl.histRows, nums[0])
+		case fields[0] == "c" && len(fields) == 5 && len(nums) == 3:
+			cl.changes = append(cl.changes, change{fields[1], nums[0], nums[1], nums[2] == 1})
+		case fields[0] == "d" && len(nums) == 3:
+			cl.histRows = append(cl.histRows, change{"AppointmentDeleted", nums[0], 0, nums[2] == 1})
 			cl.deleted[nums[1]] = true
 		case fields[0] == "m" && len(nums) == 1:
 			cl.maybeDeleted[nums[0]] = true
