@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -101,10 +102,25 @@ type Poller struct {
 	log    *slog.Logger
 
 	mu    sync.Mutex
-	locks map[lockKey]*sync.Mutex // one per subscription and workstation: never two polls at once
+	locks map[lockKey]*pollLock // one per subscription and workstation: never two polls at once
 	wg    sync.WaitGroup
 
 	dbDown bool // the last tick could not list subscriptions (guarded by mu)
+}
+
+// pollLock is held while a subscription is polled on a workstation.
+type pollLock struct {
+	sync.Mutex
+	// ended is when the last poll ended (host clock; written under the lock). A subscription listed
+	// before then was listed with the DateTimeStart that poll has since moved: polling it again with
+	// that value would send the whole window a second time.
+	ended time.Time
+}
+
+// release marks the end of a poll and unlocks.
+func (l *pollLock) release(now time.Time) {
+	l.ended = now
+	l.Unlock()
 }
 
 type lockKey struct {
@@ -127,7 +143,7 @@ func New(cfg Config, st Store, sender Sender) *Poller {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Poller{cfg: cfg, store: st, sender: sender, log: log, locks: map[lockKey]*sync.Mutex{}}
+	return &Poller{cfg: cfg, store: st, sender: sender, log: log, locks: map[lockKey]*pollLock{}}
 }
 
 // Run ticks every second, as Open Dental's API worker thread does, until ctx ends; then it waits for
@@ -148,6 +164,7 @@ func (p *Poller) Run(ctx context.Context) error {
 // waiting for them: a slow receiver holds up only its own subscription. Every poll the tick starts
 // ends its window at the same T, the database's NOW() read once.
 func (p *Poller) Tick(ctx context.Context) {
+	listed := p.cfg.Now()
 	subs, err := p.store.PollableSubscriptions(ctx, true)
 	p.noteDatabase(ctx, err)
 	if err != nil {
@@ -162,6 +179,10 @@ func (p *Poller) Tick(ctx context.Context) {
 			lock := p.lock(s.Num, ws)
 			if !lock.TryLock() {
 				continue // still polling it
+			}
+			if lock.ended.After(listed) {
+				lock.Unlock() // its poll ended after the list was read: the next tick reads its new cursor
+				continue
 			}
 			claimed = append(claimed, job{s, ws, lock})
 		}
@@ -181,8 +202,9 @@ func (p *Poller) Tick(ctx context.Context) {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			defer j.lock.Unlock()
-			p.report(p.poll(ctx, j.s, j.ws, t, false))
+			o := p.poll(ctx, j.s, j.ws, t, false)
+			j.lock.release(p.cfg.Now())
+			p.report(o)
 		}()
 	}
 }
@@ -191,7 +213,7 @@ func (p *Poller) Tick(ctx context.Context) {
 type job struct {
 	s    subscriptions.Subscription
 	ws   string
-	lock *sync.Mutex
+	lock *pollLock
 }
 
 // closeUnchanged finishes the claimed polls whose window holds no change without polling them one
@@ -233,8 +255,9 @@ func (p *Poller) closeUnchanged(ctx context.Context, claimed []job, t time.Time)
 					"watch_table", w.table, "subscriptions", len(nums), "error", err)
 			}
 		} // else DateTimeStart is in the future: nothing to read yet, and the cursor stays
+		ended := p.cfg.Now()
 		for _, j := range jobs {
-			j.lock.Unlock()
+			j.lock.release(ended)
 		}
 	}
 	return poll
@@ -260,6 +283,7 @@ var ErrNoSubscription = errors.New("no pollable subscription")
 // every workstation it fires on, and returns when all POSTs are answered. The cursor moves exactly as
 // a timed poll would move it. A poll of the same subscription in flight is waited for first.
 func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
+	listed := p.cfg.Now()
 	subs, err := p.store.PollableSubscriptions(ctx, false)
 	if err != nil {
 		return nil, err
@@ -285,13 +309,8 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 		go func() {
 			defer wg.Done()
 			j.lock.Lock()
-			defer j.lock.Unlock()
-			t, err := p.store.Now(ctx)
-			if err != nil {
-				out[i] = Outcome{SubscriptionNum: j.s.Num, Workstation: j.ws, Err: err}
-			} else {
-				out[i] = p.poll(ctx, j.s, j.ws, t, true)
-			}
+			out[i] = p.pollNow(ctx, j, listed)
+			j.lock.release(p.cfg.Now())
 			p.report(out[i])
 		}()
 	}
@@ -299,13 +318,34 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 	return out, nil
 }
 
-func (p *Poller) lock(num int64, ws string) *sync.Mutex {
+// pollNow polls j (whose lock is held) for PollNow, with its current DateTimeStart if a poll ended
+// after it was listed.
+func (p *Poller) pollNow(ctx context.Context, j job, listed time.Time) Outcome {
+	if j.lock.ended.After(listed) {
+		subs, err := p.store.PollableSubscriptions(ctx, false)
+		if err != nil {
+			return Outcome{SubscriptionNum: j.s.Num, Workstation: j.ws, Err: err}
+		}
+		i := slices.IndexFunc(subs, func(s subscriptions.Subscription) bool { return s.Num == j.s.Num })
+		if i < 0 {
+			return Outcome{SubscriptionNum: j.s.Num, Workstation: j.ws, Err: fmt.Errorf("subscription %d: %w", j.s.Num, ErrNoSubscription)}
+		}
+		j.s = subs[i]
+	}
+	t, err := p.store.Now(ctx)
+	if err != nil {
+		return Outcome{SubscriptionNum: j.s.Num, Workstation: j.ws, Err: err}
+	}
+	return p.poll(ctx, j.s, j.ws, t, true)
+}
+
+func (p *Poller) lock(num int64, ws string) *pollLock {
 	k := lockKey{num, strings.ToUpper(ws)}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	l, ok := p.locks[k]
 	if !ok {
-		l = &sync.Mutex{}
+		l = &pollLock{}
 		p.locks[k] = l
 	}
 	return l

@@ -1,12 +1,18 @@
 package poller_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/odsim/odsim/poller"
+	"github.com/odsim/odsim/subscriptions"
+	"github.com/odsim/odsim/webhook"
 )
 
 // elements decodes a DB event body into its elements' keys (first field) and the given field.
@@ -335,6 +341,53 @@ func TestTickMovesEmptyWindowsAndPollsChangedOnes(t *testing.T) {
 		if got := h.cursor(num); got != stop {
 			t.Errorf("idle subscription %d: DateTimeStart = %s, want the tick's T %s", num, got, stop)
 		}
+	}
+}
+
+// listHook is the database with a hook run after PollableSubscriptions has read the list, while
+// armed: it lets a test end a poll between a tick's reading of the list and its claiming of the polls.
+type listHook struct {
+	poller.Store
+	armed atomic.Bool
+	hook  func()
+}
+
+func (l *listHook) PollableSubscriptions(ctx context.Context, dueOnly bool) ([]subscriptions.Subscription, error) {
+	subs, err := l.Store.PollableSubscriptions(ctx, dueOnly)
+	if l.armed.CompareAndSwap(true, false) {
+		l.hook()
+	}
+	return subs, err
+}
+
+// A tick that read the list of subscriptions while a poll was running, and claims the subscription
+// after that poll ended, has the DateTimeStart the poll has since moved: it must leave the
+// subscription to the next tick instead of sending the whole window again.
+func TestTickSkipsSubscriptionWhosePollEndedAfterListing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	release := make(chan struct{})
+	rc := newReceiver(t, func(n int, r *http.Request) int {
+		if n == 1 {
+			<-release // the first POST waits until the second tick has read the list
+		}
+		return http.StatusOK
+	})
+	h.insertAppointments(1, 3, func(int) int { return 60 })
+	h.subscribe(rc.URL(), "Appointment", "", 1, "NOW() - INTERVAL 1 HOUR")
+	db := &listHook{Store: h.db}
+	p := poller.New(poller.Config{Workstations: []string{"MOLLYR"}}, db, webhook.NewSender(webhook.Config{}))
+	db.hook = func() {
+		close(release)
+		p.Wait() // the first poll ends: its cursor moves and its lock is free again
+	}
+
+	p.Tick(h.ctx) // starts the poll, whose POST waits
+	db.armed.Store(true)
+	p.Tick(h.ctx) // reads the list with the old DateTimeStart, then the first poll ends
+	p.Wait()
+	if n := len(rc.requests()); n != 1 {
+		t.Errorf("the window was POSTed %d times, want once", n)
 	}
 }
 
