@@ -86,6 +86,11 @@ func (r *report) machine(ctx context.Context, server *sql.DB, cfg config) error 
 		fmt.Sprintf("machine: %s, %d cores%s, Linux %s", cpu, runtime.NumCPU(), mem, strings.TrimSpace(string(kernel))),
 		fmt.Sprintf("database: %s on the same machine; odsim commit %s; %s", version, commit, runtime.Version()),
 	}
+	serve := "odsim serve --dsn ... --workstation BENCH --log-level warn"
+	if len(cfg.serveFlags) > 0 {
+		serve += " " + strings.Join(cfg.serveFlags, " ")
+	}
+	r.header = append(r.header, "run as: "+serve)
 	if cfg.label != "" {
 		r.header = append(r.header, "note: "+cfg.label)
 	}
@@ -103,11 +108,12 @@ func (r *report) String() string {
 		b.WriteString(h + "\n")
 	}
 	if len(r.throughput) > 0 {
-		b.WriteString("\nThroughput: N changed rows in each watched table, one subscription per table (PollingSeconds=1),\n" +
-			"all delivered in one window in pages of 1000. odsim = from making the subscriptions due to the last\n" +
-			"element's arrival at the loopback receiver; floor = the same SELECTs and pages read and discarded.\n" +
-			"MB/s is JSON POSTed for odsim, column bytes read for the floor. Peak RSS is odsim's VmHWM; CPU s is\n" +
-			"odsim's user+system time. With runs > 1, floor and odsim ran alternately and the best of each is shown.\n\n")
+		b.WriteString("\nThroughput: N changed rows in each watched table, one subscription per table (PollingSeconds=3600,\n" +
+			"due at once), each table's rows delivered in one window in pages of 1000, the tables at the same time.\n" +
+			"odsim: from making the subscriptions due to the last element's arrival at the loopback receiver.\n" +
+			"floor: the same SELECTs (same columns, joins, pages), read through go-sql-driver/mysql and discarded.\n" +
+			"MB/s: JSON POSTed (odsim), column bytes read (floor). Peak RSS: odsim's VmHWM. CPU s: odsim's user+system.\n" +
+			"With runs > 1 the floor and odsim ran alternately and the best of each is shown.\n\n")
 		fmt.Fprintf(&b, "%-8s %-6s %10s %9s %10s %8s %10s %8s %8s %5s\n", "N/table", "", "rows", "wall s", "rows/s", "MB/s", "peak RSS", "CPU s", "÷ floor", "runs")
 		for _, t := range r.throughput {
 			fmt.Fprintf(&b, "%-8s %-6s %10d %9.2f %10.0f %8.1f %7.0f MB %8.2f %8.2f %5d\n", formatSize(t.n), "odsim", t.rows, t.wall.Seconds(),
