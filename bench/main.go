@@ -5,8 +5,8 @@
 // the database alone takes to hand the same pages to a Go client. It also measures change-to-delivery
 // latency and the CPU cost of idle subscriptions.
 //
-//	go run ./bench                          # from the repository root: 10k and 100k, latency, idle
-//	go run ./bench -sizes 10k,100k,1M       # adds 1M rows per table (about half an hour)
+//	go run ./bench                          # from the repository root: 10k, 100k and 1M, latency, idle (~15 min)
+//	go run ./bench -sizes 10k,100k          # a few minutes
 //	go run ./bench -sizes 10k -latency 0 -idle 0 -out -
 //
 // Each size gets a fresh database (odsim_bench_<random>) on -dsn, dropped afterwards. Results are
@@ -68,7 +68,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	var cfg config
 	fs.StringVar(&cfg.dsn, "dsn", dsn, "MariaDB/MySQL server, go-sql-driver form without a database (env ODSIM_BENCH_DSN)")
-	sizes := fs.String("sizes", "10k,100k", "changed rows per watched table, comma-separated (10k, 100k, 1M, ...)")
+	sizes := fs.String("sizes", "10k,100k,1M", "changed rows per watched table, comma-separated (10k, 100k, 1M, ...)")
 	tables := fs.String("tables", "Appointment,Patient,PatField,Schedule", "watched tables loaded and subscribed to")
 	fs.IntVar(&cfg.latency, "latency", 1000, "single-row changes timed from UPDATE to arrival, with PollingSeconds=1 (0 skips)")
 	fs.IntVar(&cfg.idle, "idle", 1000, "idle subscriptions whose CPU cost is measured (0 skips)")
@@ -76,7 +76,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&cfg.odsim, "odsim", "", "odsim binary to run (default: go build ./cmd/odsim into a temporary folder)")
 	fs.StringVar(&cfg.out, "out", "", `results file (default bench/results/<date>.txt; "-" prints only)`)
 	fs.StringVar(&cfg.label, "label", "", "a note printed in the results header (what was measured)")
-	fs.IntVar(&cfg.repeat, "repeat", 1, "runs of the floor and of odsim per size, alternating; the best of each is kept")
+	fs.IntVar(&cfg.repeat, "repeat", 0, "runs of the floor and of odsim per size, alternating; the best of each is kept (default 3 up to 100k rows per table, 1 above)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the bench databases instead of dropping them")
 	serve := fs.String("serve-flags", "", "extra flags for odsim serve, space-separated")
 	if err := fs.Parse(args); err != nil {
@@ -99,7 +99,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		cfg.tables = append(cfg.tables, wt)
 	}
 	cfg.serveFlags = strings.Fields(*serve)
-	if cfg.repeat < 1 {
+	if cfg.repeat < 0 {
 		return config{}, fmt.Errorf("-repeat must be 1 or more, got %d", cfg.repeat)
 	}
 	return cfg, nil
@@ -336,8 +336,15 @@ func (b *bench) throughput(ctx context.Context, n int) error {
 	}
 	defer p.stop()
 
+	runs := b.cfg.repeat
+	if runs == 0 {
+		runs = 3
+		if n > 100_000 {
+			runs = 1
+		}
+	}
 	var best throughputResult
-	for run := 1; run <= b.cfg.repeat; run++ {
+	for run := 1; run <= runs; run++ {
 		fl, err := readFloor(ctx, db.db, b.cfg.tables, data.windowStart(), 1000)
 		if err != nil {
 			return err
@@ -361,7 +368,7 @@ func (b *bench) throughput(ctx context.Context, n int) error {
 	if best.rss, err = peakRSS(p.pid()); err != nil {
 		return err
 	}
-	best.runs = b.cfg.repeat
+	best.runs = runs
 	b.rep.throughput = append(b.rep.throughput, best)
 	return nil
 }

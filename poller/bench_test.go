@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -32,14 +33,15 @@ func BenchmarkPollCycle10kAppointments(b *testing.B) {
 		}
 	}
 	for done := 0; done < 10000; done += 1000 {
-		q := "INSERT INTO appointment (AptNum, PatNum, AptStatus, Pattern, Confirmed, Op, ProvNum, AptDateTime, ProcDescript, Note, DateTStamp) VALUES "
+		var q strings.Builder
+		q.WriteString("INSERT INTO appointment (AptNum, PatNum, AptStatus, Pattern, Confirmed, Op, ProvNum, AptDateTime, ProcDescript, Note, DateTStamp) VALUES ")
 		for i := done; i < done+1000; i++ {
 			if i > done {
-				q += ","
+				q.WriteString(",")
 			}
-			q += "(" + strconv.Itoa(i+1) + ", " + strconv.Itoa(1+i%500) + ", 1, '//XXXX//', 21, 1, 1, '2026-12-01 09:00:00', 'PerEx, Pro, 4BW', 'Patient prefers mornings', NOW() - INTERVAL " + strconv.Itoa(10+i%3000) + " SECOND)"
+			q.WriteString("(" + strconv.Itoa(i+1) + ", " + strconv.Itoa(1+i%500) + ", 1, '//XXXX//', 21, 1, 1, '2026-12-01 09:00:00', 'PerEx, Pro, 4BW', 'Patient prefers mornings', NOW() - INTERVAL " + strconv.Itoa(10+i%3000) + " SECOND)")
 		}
-		exec(q)
+		exec(q.String())
 	}
 	exec("INSERT INTO apisubscription (EndPointUrl, Workstation, CustomerKey, WatchTable, PollingSeconds, UiEventType, DateTimeStart, DateTimeStop, Note) VALUES (?, '', 'k', 'Appointment', 5, '', NOW() - INTERVAL 2 HOUR, '0001-01-01 00:00:00', '')", srv.URL)
 	sender := webhook.NewSender(webhook.Config{})
