@@ -100,7 +100,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	cfg.serveFlags = strings.Fields(*serve)
 	if cfg.repeat < 0 {
-		return config{}, fmt.Errorf("-repeat must be 1 or more, got %d", cfg.repeat)
+		return config{}, fmt.Errorf("-repeat must be 1 or more (0: the default), got %d", cfg.repeat)
 	}
 	return cfg, nil
 }
