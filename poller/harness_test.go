@@ -79,6 +79,7 @@ type harnessConfig struct {
 	timeout      time.Duration
 	horizon      time.Duration
 	batchSize    int
+	windowLag    time.Duration
 }
 
 func newHarness(t *testing.T, hc harnessConfig) *harness {
@@ -96,6 +97,7 @@ func newHarnessOn(t *testing.T, db *store.DB, hc harnessConfig) *harness {
 	p := poller.New(poller.Config{
 		Workstations: hc.workstations,
 		Horizon:      hc.horizon,
+		WindowLag:    hc.windowLag,
 		BatchSize:    hc.batchSize,
 	}, db, sender)
 	return &harness{t: t, db: db, p: p, ctx: context.Background()}

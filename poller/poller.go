@@ -60,7 +60,13 @@ type Config struct {
 	Workstations []string
 	BatchSize    int           // DefaultBatchSize when 0
 	Horizon      time.Duration // DefaultHorizon when 0
-	Logger       *slog.Logger
+	// WindowLag, when positive, ends each window that long before the database's NOW() (an
+	// improvement over Open Dental, off by default). A statement that started before a poll's T but
+	// became visible after the poll read its window stamps its rows before T, where the cursor has
+	// already passed; Open Dental never sends them. A lag longer than the slowest write closes that gap,
+	// at the cost of that much more latency.
+	WindowLag time.Duration
+	Logger    *slog.Logger
 	// Observe, when set, is called after every POST attempt (delivery log, recording, metrics), on the
 	// polling goroutine: it must be quick. The poller never reuses a Delivery's body, so it may be kept.
 	Observe func(Delivery)
@@ -190,7 +196,7 @@ func (p *Poller) Tick(ctx context.Context) {
 	if len(claimed) == 0 {
 		return
 	}
-	t, err := p.store.Now(ctx)
+	t, err := p.windowStop(ctx)
 	p.noteDatabase(ctx, err)
 	if err != nil {
 		for _, j := range claimed {
@@ -263,6 +269,12 @@ func (p *Poller) closeUnchanged(ctx context.Context, claimed []job, t time.Time)
 	return poll
 }
 
+// windowStop is T, where the windows of a poll end: the database's NOW(), less WindowLag.
+func (p *Poller) windowStop(ctx context.Context) (time.Time, error) {
+	t, err := p.store.Now(ctx)
+	return t.Add(-p.cfg.WindowLag), err
+}
+
 // windowStart is where a window from DateTimeStart from ends at t begins: never further back than the
 // horizon.
 func (p *Poller) windowStart(from, t time.Time) time.Time {
@@ -332,7 +344,7 @@ func (p *Poller) pollNow(ctx context.Context, j job, listed time.Time) Outcome {
 		}
 		j.s = subs[i]
 	}
-	t, err := p.store.Now(ctx)
+	t, err := p.windowStop(ctx)
 	if err != nil {
 		return Outcome{SubscriptionNum: j.s.Num, Workstation: j.ws, Err: err}
 	}

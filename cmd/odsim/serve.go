@@ -33,6 +33,7 @@ type serveConfig struct {
 	embeddedAddr string
 	workstations []string
 	timeout      time.Duration
+	windowLag    time.Duration
 	apiKeys      []string
 	controlToken string // required on /odsim/v1 when set; else the control API is loopback-only
 	logLevel     string
@@ -74,6 +75,7 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.StringVar(&cfg.embeddedAddr, "embedded-addr", embedded.DefaultAddr, "where the embedded database listens when no --dsn is given")
 	f.StringSliceVar(&cfg.workstations, "workstation", []string{defaultWorkstation()}, "machine name(s) odsim plays; repeat or comma-separate to simulate several machines")
 	f.DurationVar(&cfg.timeout, "timeout", webhook.DefaultTimeout, "how long a receiver has to answer a POST before it counts as failed")
+	f.DurationVar(&cfg.windowLag, "window-lag", 0, "end each poll window this long before the database's NOW(), so rows of writes still running at the poll are not skipped (an improvement over Open Dental; 0 = as Open Dental)")
 	f.StringArrayVar(&cfg.apiKeys, "api-key", nil, "accept only this DeveloperKey/CustomerKey pair on the API (repeatable; default: any well-formed key)")
 	f.StringVar(&cfg.controlToken, "control-token", "", "require Authorization: Bearer `token` on the control API (/odsim/v1) and serve it on every address; without it only loopback may use it")
 	f.BoolVar(&cfg.demo, "demo", true, "load the demo practice into the embedded database at start (ignored with --dsn; see odsim seed demo)")
@@ -101,6 +103,9 @@ func defaultWorkstation() string {
 func (c serveConfig) validate() error {
 	if c.timeout <= 0 {
 		return fmt.Errorf("--timeout must be positive, got %s", c.timeout)
+	}
+	if c.windowLag < 0 {
+		return fmt.Errorf("--window-lag must not be negative, got %s", c.windowLag)
 	}
 	if len(c.workstations) == 0 {
 		return errors.New("--workstation needs at least one machine name")
@@ -196,7 +201,7 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 	ui := uievents.New(uievents.Config{Workstations: cfg.workstations, Observe: logUIDeliveries(dlog, met)}, db, sender)
 	defer closeUIEvents(ui)
 
-	p := poller.New(poller.Config{Workstations: cfg.workstations, Logger: log, Observe: logDatabaseDeliveries(dlog, met)}, db, sender)
+	p := poller.New(poller.Config{Workstations: cfg.workstations, WindowLag: cfg.windowLag, Logger: log, Observe: logDatabaseDeliveries(dlog, met)}, db, sender)
 
 	mux := http.NewServeMux()
 	subscriptions.Register(mux, db, subscriptions.HandlerOptions{APIKeys: cfg.apiKeys, Logger: log})
