@@ -17,7 +17,7 @@ func newSeedCmd(e env) *cobra.Command {
 		Short: "Load sample data into an Open Dental database",
 	}
 	var (
-		dsn    string
+		dsn     string
 		anchor  string
 		force   bool
 		ifEmpty bool
