@@ -426,7 +426,8 @@ func (b *bench) deliver(ctx context.Context, p *odsimProc, db *database, data da
 	for _, t := range b.cfg.tables {
 		a := got["WatchTable: "+string(t)]
 		if a.rows != data.n {
-			return throughputResult{}, fmt.Errorf("%s: received %d elements, want %d (duplicates?)", t, a.rows, data.n)
+			return throughputResult{}, fmt.Errorf("%s: received %d elements, want %d: a window sent again after a failed page? odsim's log:\n%s",
+				t, a.rows, data.n, p.stderr.String())
 		}
 		res.rows += a.rows
 		res.bytes += a.bytes

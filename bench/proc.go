@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,8 +40,32 @@ func buildOdsim(ctx context.Context, dir string) (string, error) {
 type odsimProc struct {
 	cmd    *exec.Cmd
 	api    string // http://127.0.0.1:PORT
-	stderr *bytes.Buffer
+	stderr *logBuffer
 	exited chan struct{}
+}
+
+// logBuffer keeps what odsim writes to stderr (its warnings), for error messages. It is written by
+// the process's copier and read by the bench.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns the last lines written, at most 4 KB.
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buf.Bytes()
+	if len(b) > 4096 {
+		b = b[len(b)-4096:]
+	}
+	return string(b)
 }
 
 // startOdsim runs `odsim serve --dsn dsn` as its own process on a free loopback port, as workstation
@@ -53,7 +78,7 @@ func startOdsim(ctx context.Context, bin, dsn string, extra ...string) (*odsimPr
 	addr := ln.Addr().String()
 	ln.Close()
 	args := append([]string{"serve", "--dsn", dsn, "--listen", addr, "--workstation", "BENCH", "--log-level", "warn"}, extra...)
-	p := &odsimProc{cmd: exec.Command(bin, args...), api: "http://" + addr, stderr: &bytes.Buffer{}, exited: make(chan struct{})}
+	p := &odsimProc{cmd: exec.Command(bin, args...), api: "http://" + addr, stderr: &logBuffer{}, exited: make(chan struct{})}
 	p.cmd.Stdout = &bytes.Buffer{}
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
