@@ -130,13 +130,15 @@ var faultCases = []faultCase{
 		privateDB: true,
 		inject: func(ctx context.Context, r *caseRun) error {
 			n := r.sc.dbRestarts
+			spacing := r.sc.writeFor / time.Duration(n+1)
+			down := min(r.sc.faultFor/3, spacing/2) // a short run keeps the server up half the time
 			for i := range n {
-				sleep(ctx, r.sc.writeFor/time.Duration(n+1)-r.sc.faultFor/3)
+				sleep(ctx, spacing-down)
 				if ctx.Err() != nil && i > 0 {
 					break
 				}
-				r.say("MariaDB restart %d of %d", i+1, n)
-				if err := r.db.restart(context.WithoutCancel(ctx), r.sc.faultFor/3); err != nil {
+				r.say("MariaDB restart %d of %d, down %s", i+1, n, down)
+				if err := r.db.restart(context.WithoutCancel(ctx), down); err != nil {
 					return err
 				}
 			}
