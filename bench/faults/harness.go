@@ -59,12 +59,13 @@ func longScale(d time.Duration) scale {
 // env is what a run needs from outside: the odsim binary, this program (to start the writer and
 // recorder as processes of their own), where to make databases, and where to say what happens.
 type env struct {
-	odsim     string   // odsim binary
-	self      []string // command that runs this program; FAULTS_ROLE selects the role
-	serverDSN string   // MariaDB server for the databases of the runs, without a database name
-	dir       string   // working directory of the run (logs)
-	progress  io.Writer
-	keep      bool // keep databases
+	odsim      string   // odsim binary
+	self       []string // command that runs this program; FAULTS_ROLE selects the role
+	serverDSN  string   // MariaDB server for the databases of the runs, without a database name
+	dir        string   // working directory of the run (logs)
+	progress   io.Writer
+	keep       bool     // keep databases
+	serveFlags []string // extra flags of odsim serve in every case
 }
 
 // caseRun is one fault case in progress.
@@ -329,6 +330,7 @@ func (r *caseRun) odsimCommand(dsn string) (*exec.Cmd, error) {
 	args := []string{"serve", "--dsn", dsn, "--listen", r.apiAddr, "--workstation", workstation,
 		"--api-key", developerKey + "/" + customerA, "--api-key", developerKey + "/" + customerB}
 	args = append(args, r.c.odsimFlags...)
+	args = append(args, r.serveFlags...)
 	cmd := exec.Command(r.odsim, args...)
 	cmd.Env = cleanEnv()
 	out, err := appendFile(r.path("odsim.log"))

@@ -76,6 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	odsim := fs.String("odsim", "", "odsim binary (default: go build ./cmd/odsim)")
 	dir := fs.String("dir", "", "where logs are kept (default: a temporary folder, removed when every case passed)")
 	keep := fs.Bool("keep", false, "keep the case databases")
+	serveFlags := fs.String("serve-flags", "", "extra flags for odsim serve in every case, space-separated, e.g. '--window-lag 3s'")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	e := env{odsim: bin, self: []string{self}, serverDSN: dsn, dir: work, progress: stderr, keep: *keep}
+	e := env{odsim: bin, self: []string{self}, serverDSN: dsn, dir: work, progress: stderr, keep: *keep, serveFlags: strings.Fields(*serveFlags)}
 	fmt.Fprintf(stderr, "faults: %d cases, writer %s each, logs in %s\n", len(selected), sc.writeFor, work)
 	var results []result
 	for _, c := range selected {
@@ -115,7 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		results = append(results, res)
 		writeDetails(stderr, []result{res})
 	}
-	fmt.Fprintf(stdout, "Fault harness, writer %s per case, %s\n\n", sc.writeFor, time.Now().Format("2006-01-02"))
+	fmt.Fprintf(stdout, "Fault harness, writer %s per case, %s, odsim serve %s\n\n", sc.writeFor, time.Now().Format("2006-01-02"), *serveFlags)
 	writeTable(stdout, results)
 	writeDetails(stdout, results)
 	for _, r := range results {
