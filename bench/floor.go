@@ -72,7 +72,7 @@ func readWindow(ctx context.Context, db *sql.DB, t subscriptions.WatchTable, sta
 	var keys []int64
 	var args []any
 	for {
-		rows, err := db.QueryContext(ctx, keysSQL, from, to, afterWatch, afterWatch, afterKey, store.KeysPerRead)
+		rows, err := db.QueryContext(ctx, keysSQL, from, to, afterWatch, afterKey, store.KeysPerRead)
 		if err != nil {
 			return 0, 0, fmt.Errorf("floor %s keys: %w", t, err)
 		}

@@ -22,7 +22,7 @@ type windowQuery struct {
 	watched
 	object *payload.Object
 	any    string // whether the window holds a row; parameters: start, stop
-	keys   string // parameters: start, stop, after watch (twice), after key, count
+	keys   string // parameters: start, stop, after watch, after key, count
 	page   string // "... IN (" before the keys; parameters after them: start, stop
 	order  string // the rest after the keys
 }
@@ -81,7 +81,7 @@ func windowSQL(w watched, exprs []string) (anyRow, keys, page, order string) {
 	orderBy := " ORDER BY " + w.watch + ", " + pk
 	anyRow = "SELECT 1 FROM " + base + " WHERE " + window + " LIMIT 1"
 	keys = "SELECT " + pk + ", " + w.watch + " FROM " + base + " WHERE " + window +
-		" AND (" + w.watch + " > ? OR (" + w.watch + " = ? AND " + pk + " > ?))" + orderBy + " LIMIT ?"
+		" AND (" + w.watch + ", " + pk + ") > (?, ?)" + orderBy + " LIMIT ?"
 	page = "SELECT " + strings.Join(exprs, ", ") + " FROM " + w.from + " WHERE " + pk + " IN ("
 	order = ") AND " + window + orderBy
 	return anyRow, keys, page, order
@@ -97,7 +97,7 @@ func PayloadFields(t subscriptions.WatchTable) []payload.Field {
 }
 
 // WindowSQL returns the two SELECTs that read t's window (see Window): keys, whose parameters are the
-// window's start and stop, the watch value (twice) and primary key of the last key read before, and
+// window's start and stop, the watch value and primary key of the last key read before, and
 // KeysPerRead; and page(n), whose parameters are n primary keys, then the window's start and stop.
 // The bench's floor runs them to time the database alone on exactly odsim's queries. keys is "" for
 // an unknown WatchTable.
@@ -201,7 +201,7 @@ func (r *windowReader) Next(ctx context.Context, reuse payload.Page) (payload.Pa
 
 // readKeys reads the next KeysPerRead keys of the window.
 func (r *windowReader) readKeys(ctx context.Context) error {
-	rows, err := r.db.db.QueryContext(ctx, r.q.keys, r.start, r.stop, r.afterWatch, r.afterWatch, r.afterKey, KeysPerRead)
+	rows, err := r.db.db.QueryContext(ctx, r.q.keys, r.start, r.stop, r.afterWatch, r.afterKey, KeysPerRead)
 	if err != nil {
 		return fmt.Errorf("read %s window: %w", r.q.table, err)
 	}
