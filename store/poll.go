@@ -23,8 +23,9 @@ type windowQuery struct {
 	object *payload.Object
 	any    string // whether the window holds a row; parameters: start, stop
 	keys   string // parameters: start, stop, after watch, after key, count
-	page   string // "... IN (" before the keys; parameters after them: start, stop
-	order  string // the rest after the keys
+	page   string // the SELECT before the list of keys
+	pk     string // the primary key's expression
+	order  string // the rest after the keys; parameters: start, stop
 }
 
 // windowQueries holds one windowQuery per WatchTable. It is built once from watchedTables and never
@@ -43,6 +44,7 @@ func buildWindowQueries() map[subscriptions.WatchTable]*windowQuery {
 		exprs = append(exprs, w.watch) // read last, for Page.Last; not part of the payload
 		q := &windowQuery{watched: w, object: payload.NewObject(fields)}
 		q.any, q.keys, q.page, q.order = windowSQL(w, exprs)
+		q.pk = w.columns[0].expr
 		m[w.table] = q
 	}
 	return m
@@ -82,7 +84,7 @@ func windowSQL(w watched, exprs []string) (anyRow, keys, page, order string) {
 	anyRow = "SELECT 1 FROM " + base + " WHERE " + window + " LIMIT 1"
 	keys = "SELECT " + pk + ", " + w.watch + " FROM " + base + " WHERE " + window +
 		" AND (" + w.watch + ", " + pk + ") > (?, ?)" + orderBy + " LIMIT ?"
-	page = "SELECT " + strings.Join(exprs, ", ") + " FROM " + w.from + " WHERE " + pk + " IN ("
+	page = "SELECT " + strings.Join(exprs, ", ") + " FROM " + w.from + " WHERE ("
 	order = ") AND " + window + orderBy
 	return anyRow, keys, page, order
 }
@@ -110,19 +112,31 @@ func WindowSQL(t subscriptions.WatchTable) (keys string, page func(n int) string
 }
 
 // pageSQL is the page SELECT for n keys.
+//
+// The keys are listed in IN lists of at most inListKeys, joined by OR: MariaDB turns an IN list of
+// in_predicate_conversion_threshold (1000) values or more into a join with a temporary table of the
+// values, and since the page has TEXT columns its result goes through a temporary table on disk.
 func (q *windowQuery) pageSQL(n int) string {
 	var b strings.Builder
-	b.Grow(len(q.page) + 3*n + len(q.order))
+	b.Grow(len(q.page) + 3*n + (n/inListKeys+1)*(len(q.pk)+12) + len(q.order))
 	b.WriteString(q.page)
 	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
+		switch {
+		case i == 0:
+			b.WriteString(q.pk + " IN (?")
+		case i%inListKeys == 0:
+			b.WriteString(") OR " + q.pk + " IN (?")
+		default:
+			b.WriteString(", ?")
 		}
-		b.WriteByte('?')
 	}
+	b.WriteString(")")
 	b.WriteString(q.order)
 	return b.String()
 }
+
+// inListKeys is the most keys one IN list of a page SELECT holds.
+const inListKeys = 500
 
 // Changed reports whether table t has a row in the window [start, stop): whether a poll of it would
 // POST anything.
