@@ -137,6 +137,9 @@ func TestComposeWiring(t *testing.T) {
 	if !strings.HasPrefix(apiAddr, "0.0.0.0:") || !slices.Contains(od.Ports, apiPort+":"+apiPort) {
 		t.Errorf("odsim --listen %s with ports %v: the API must listen on all interfaces and be published", apiAddr, od.Ports)
 	}
+	if od.Environment["ODSIM_CONTROL_TOKEN"] == "" {
+		t.Errorf("odsim listens on all interfaces without ODSIM_CONTROL_TOKEN: the host could not use the control API")
+	}
 	subs, _ := serveCmd.Flags().GetStringArray("subscribe")
 	specs, err := parseSubscribeFlags(subs, 1)
 	if err != nil || len(specs) != 9 {

@@ -29,6 +29,7 @@ type replayConfig struct {
 	speed       string
 	start       string
 	odsimURL    string
+	token       string // --control-token of the running odsim
 	workstation string
 	list        bool
 	print       bool
@@ -103,6 +104,7 @@ that cannot be read (truncated, corrupt) is reported with its number and skipped
 	f.StringVar(&cfg.speed, "speed", "1", "how fast to run the timeline: 1 real time, 10 ten times faster, max without waiting")
 	f.StringVar(&cfg.start, "start", "", "the scenario clock at the start, as `yyyy-mm-dd hh:mm`, or a date alone for that day at the file's start: time; default now, or today at the file's start: time")
 	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim that fires PatientSelected for select-patient steps")
+	f.StringVar(&cfg.token, "control-token", "", "the `token` of odsim serve --control-token, for select-patient steps")
 	f.StringVar(&cfg.workstation, "workstation", "", "the workstation select-patient steps use when they name none")
 	f.BoolVar(&cfg.list, "list", false, "list the built-in scenarios")
 	f.BoolVar(&cfg.print, "print", false, "print the YAML of the built-in SCENARIO")
@@ -146,6 +148,7 @@ func replayScenario(ctx context.Context, e env, cfg replayConfig, name string) e
 	if err != nil {
 		return fmt.Errorf("--url: %w", err)
 	}
+	client.SetControlToken(cfg.token)
 	opts.Selector = scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
 		if ws == "" {
 			ws = cfg.workstation

@@ -22,6 +22,7 @@ type simulateConfig struct {
 	seed           uint64
 	selectPatients bool
 	odsimURL       string
+	token          string // --control-token of the running odsim
 	quiet          bool
 }
 
@@ -55,6 +56,7 @@ practice); --dsn names another database, which needs patients and operatories to
 	f.Uint64Var(&cfg.seed, "seed", 0, "seed of the random choices and fake values, to repeat a run (default: random)")
 	f.BoolVar(&cfg.selectPatients, "select-patients", false, "also select patients on the running odsim at --url (PatientSelected UI events)")
 	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim for --select-patients")
+	f.StringVar(&cfg.token, "control-token", "", "the `token` of odsim serve --control-token, for --select-patients")
 	f.BoolVar(&cfg.quiet, "quiet", false, "print only the summary, not each change")
 	return cmd
 }
@@ -77,6 +79,7 @@ func simulate(ctx context.Context, e env, cfg simulateConfig) error {
 		if err != nil {
 			return fmt.Errorf("--url: %w", err)
 		}
+		client.SetControlToken(cfg.token)
 		sc.Selector = scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
 			wait := false
 			_, err := client.SelectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
