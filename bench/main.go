@@ -346,6 +346,7 @@ func (b *bench) throughput(ctx context.Context, n int) error {
 	}
 	var best throughputResult
 	var rss int64
+	var ratios []float64
 	for run, attempt := 1, 1; run <= runs; attempt++ {
 		fl, res, err := b.throughputRun(ctx, p, db, data)
 		if err != nil {
@@ -363,6 +364,7 @@ func (b *bench) throughput(ctx context.Context, n int) error {
 			continue
 		}
 		fmt.Fprintf(b.log, "  run %d: odsim %.2fs, floor %.2fs\n", run, res.wall.Seconds(), fl.wall.Seconds())
+		ratios = append(ratios, res.wall.Seconds()/fl.wall.Seconds())
 		if run == 1 || fl.wall < best.floor.wall {
 			best.floor = fl
 		}
@@ -379,6 +381,7 @@ func (b *bench) throughput(ctx context.Context, n int) error {
 	}
 	best.rss = rss
 	best.runs = runs
+	best.ratios = ratios
 	b.rep.throughput = append(b.rep.throughput, best)
 	return nil
 }

@@ -23,7 +23,8 @@ type report struct {
 
 type throughputResult struct {
 	n        int
-	runs     int // the best of this many runs
+	runs     int       // the best of this many runs
+	ratios   []float64 // odsim ÷ floor of each run
 	rows     int
 	posts    int
 	bytes    int64
@@ -128,6 +129,13 @@ func (r *report) String() string {
 				fmt.Fprintf(&b, "  %s %.2f / %.2f", wt, t.perTable[wt].Seconds(), t.floor.perTable[wt].Seconds())
 			}
 			b.WriteString("\n")
+			if len(t.ratios) > 1 {
+				b.WriteString("          odsim ÷ floor of each run:")
+				for _, r := range t.ratios {
+					fmt.Fprintf(&b, " %.2f", r)
+				}
+				b.WriteString("\n")
+			}
 		}
 	}
 	if l := r.latency; l != nil {
