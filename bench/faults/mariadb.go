@@ -55,7 +55,7 @@ func startMariaDB(ctx context.Context, dir string) (*privateMariaDB, error) {
 		return nil, err
 	}
 	m := &privateMariaDB{dir: dir, port: port}
-	install := exec.CommandContext(ctx, installDB, "--no-defaults", "--datadir="+m.data(), "--user="+currentUser(),
+	install := exec.CommandContext(ctx, installDB, "--no-defaults", "--datadir="+m.data(), "--tmpdir="+dir, "--user="+currentUser(),
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve")
 	if out, err := install.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("mariadb-install-db: %w\n%s", err, out)
@@ -93,7 +93,14 @@ func (m *privateMariaDB) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("mariadbd log: %w", err)
 	}
-	m.cmd = exec.Command(mariadbd, "--no-defaults", "--datadir="+m.data(), "--user="+currentUser(),
+	// Its own tmpdir: with the default /tmp, mariadbd deletes the shared server's temporary tables at
+	// start, breaking the queries of every other test running against that server.
+	tmp := filepath.Join(m.dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		logf.Close()
+		return fmt.Errorf("mariadbd tmpdir: %w", err)
+	}
+	m.cmd = exec.Command(mariadbd, "--no-defaults", "--datadir="+m.data(), "--tmpdir="+tmp, "--user="+currentUser(),
 		"--port="+strconv.Itoa(m.port), "--bind-address=127.0.0.1", "--socket="+filepath.Join(m.dir, "mariadbd.sock"),
 		"--pid-file="+filepath.Join(m.dir, "mariadbd.pid"), "--skip-grant-tables", "--skip-name-resolve",
 		"--skip-log-bin", "--innodb-buffer-pool-size=16M", "--key-buffer-size=16M", "--max-connections=200")
