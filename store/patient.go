@@ -11,23 +11,25 @@ import (
 	"github.com/odsim/odsim/subscriptions"
 )
 
-// patientSelected reads the PatientSelected UI event's body: one patient with the names of its
-// providers, billing type, clinic and site.
-var patientSelected = func() struct {
+// selectedQuery is how the PatientSelected UI event's body is read: one patient with the names of its
+// providers, billing type, clinic and site, from the PatientSelected field table.
+type selectedQuery struct {
 	object *payload.Object
 	sql    string
-} {
+}
+
+// patientSelected is built once from patientColumns(true) and never changed.
+var patientSelected = buildSelectedQuery()
+
+func buildSelectedQuery() selectedQuery {
 	cols := patientColumns(true)
 	fields := make([]payload.Field, len(cols))
 	exprs := make([]string, len(cols))
 	for i, c := range cols {
 		fields[i], exprs[i] = c.Field, c.expr
 	}
-	return struct {
-		object *payload.Object
-		sql    string
-	}{payload.NewObject(fields), "SELECT " + strings.Join(exprs, ", ") + " FROM " + patientFrom + " WHERE t.PatNum = ?"}
-}()
+	return selectedQuery{payload.NewObject(fields), "SELECT " + strings.Join(exprs, ", ") + " FROM " + patientFrom + " WHERE t.PatNum = ?"}
+}
 
 // PatientSelectedFields returns the ordered keys of the PatientSelected body.
 func PatientSelectedFields() []payload.Field { return patientSelected.object.Fields() }
