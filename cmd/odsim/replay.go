@@ -17,7 +17,6 @@ import (
 	"github.com/odsim/odsim/scenario/resend"
 	"github.com/odsim/odsim/store"
 	"github.com/odsim/odsim/store/embedded"
-	"github.com/odsim/odsim/uievents"
 )
 
 // defaultReplayDSN is the embedded database of a running `odsim serve`.
@@ -225,13 +224,4 @@ func replayDeliveries(ctx context.Context, e env, cfg replayConfig) error {
 		return exitError{1}
 	}
 	return nil
-}
-
-// uiSelector lets the scenario runs of odsim serve's control API select patients through odsim's own
-// UI events, waiting for the POSTs so that a scenario's events arrive in its order.
-func uiSelector(ui *uievents.Workstations) scenario.PatientSelector {
-	return scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
-		_, err := ui.SelectPatient(ctx, ws, patNum, true)
-		return err
-	})
 }

@@ -45,7 +45,7 @@ and succeeds.`,
 			if dsn == "" {
 				return fmt.Errorf("--dsn is required, e.g. --dsn 'root@tcp(127.0.0.1:3306)/opendental'")
 			}
-			opts := demo.Options{Anchor: bookStart(time.Now()), Force: force}
+			opts := demo.Options{Anchor: demo.BookStart(time.Now()), Force: force}
 			if anchor != "" {
 				t, err := time.Parse(time.DateOnly, anchor)
 				if err != nil {
@@ -87,13 +87,4 @@ and succeeds.`,
 	demoCmd.Flags().BoolVar(&ifEmpty, "if-empty", false, "load only into an empty database; otherwise say so and exit 0 (for init containers that run on every start)")
 	cmd.AddCommand(demoCmd)
 	return cmd
-}
-
-// bookStart is the default first day of the demo's appointment book: this week's Monday, so that a live
-// demo shows this week and next; at a weekend, when this week's book is over, next Monday.
-func bookStart(now time.Time) time.Time {
-	if wd := now.Weekday(); wd == time.Saturday || wd == time.Sunday {
-		now = now.AddDate(0, 0, 2)
-	}
-	return demo.MondayOf(now)
 }

@@ -84,18 +84,3 @@ func TestSeedDemoBadInput(t *testing.T) {
 		})
 	}
 }
-
-func TestSeedBookStart(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct{ now, want string }{
-		{"2026-11-30", "2026-11-30"}, // Monday
-		{"2026-12-04", "2026-11-30"}, // Friday: this week
-		{"2026-12-05", "2026-12-07"}, // Saturday: next week
-		{"2026-12-06", "2026-12-07"}, // Sunday: next week
-	} {
-		now, _ := time.Parse(time.DateOnly, c.now)
-		if got := bookStart(now.Add(15 * time.Hour)).Format(time.DateOnly); got != c.want {
-			t.Errorf("bookStart(%s) = %s, want %s", c.now, got, c.want)
-		}
-	}
-}

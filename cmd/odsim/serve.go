@@ -6,23 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/odsim/odsim/control"
-	"github.com/odsim/odsim/metrics"
-	"github.com/odsim/odsim/poller"
-	"github.com/odsim/odsim/scenario"
-	"github.com/odsim/odsim/store"
-	"github.com/odsim/odsim/store/demo"
+	"github.com/odsim/odsim/apiservice"
 	"github.com/odsim/odsim/store/embedded"
-	"github.com/odsim/odsim/subscriptions"
-	"github.com/odsim/odsim/uievents"
 	"github.com/odsim/odsim/webhook"
 )
 
@@ -71,9 +61,9 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.dsn, "dsn", "", "MySQL/MariaDB database, as user:password@tcp(host:port)/opendental (default: the embedded database)")
-	f.StringVar(&cfg.listen, "listen", "127.0.0.1:30223", "address of the Open Dental API (the API Service's port)")
+	f.StringVar(&cfg.listen, "listen", apiservice.DefaultListen, "address of the Open Dental API (the API Service's port)")
 	f.StringVar(&cfg.embeddedAddr, "embedded-addr", embedded.DefaultAddr, "where the embedded database listens when no --dsn is given")
-	f.StringSliceVar(&cfg.workstations, "workstation", []string{defaultWorkstation()}, "machine name(s) odsim plays; repeat or comma-separate to simulate several machines")
+	f.StringSliceVar(&cfg.workstations, "workstation", []string{apiservice.DefaultWorkstation()}, "machine name(s) odsim plays; repeat or comma-separate to simulate several machines")
 	f.DurationVar(&cfg.timeout, "timeout", webhook.DefaultTimeout, "how long a receiver has to answer a POST before it counts as failed")
 	f.DurationVar(&cfg.windowLag, "window-lag", 0, "end each poll window this long before the database's NOW(), so rows of writes still running at the poll are not skipped (an improvement over Open Dental; 0 = as Open Dental)")
 	f.StringArrayVar(&cfg.apiKeys, "api-key", nil, "accept only this DeveloperKey/CustomerKey pair on the API (repeatable; default: any well-formed key)")
@@ -86,18 +76,6 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	cfg.deliveryLog.register(f)
 	return cmd
-}
-
-// defaultWorkstation is the host name upper-cased, as Windows shows machine names.
-func defaultWorkstation() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "ODSIM"
-	}
-	if i := strings.IndexByte(h, '.'); i > 0 {
-		h = h[:i]
-	}
-	return strings.ToUpper(h)
 }
 
 func (c serveConfig) validate() error {
@@ -141,6 +119,34 @@ func newLogger(e env, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }
 
+// serviceConfig turns the flags into the service's configuration.
+func (c serveConfig) serviceConfig(log *slog.Logger) (apiservice.Config, error) {
+	specs, err := parseSubscribeFlags(c.subscribe, c.subscribePoll)
+	if err != nil {
+		return apiservice.Config{}, err
+	}
+	return apiservice.Config{
+		DSN:          c.dsn,
+		Listen:       c.listen,
+		EmbeddedAddr: c.embeddedAddr,
+		Demo:         c.demo,
+		Workstations: c.workstations,
+		Timeout:      c.timeout,
+		WindowLag:    c.windowLag,
+		APIKeys:      c.apiKeys,
+		ControlToken: c.controlToken,
+		Subscribe:    specs,
+		SubscribeKey: c.subscribeKey,
+		DeliveryLog: apiservice.DeliveryLogConfig{
+			Size:   c.deliveryLog.size,
+			Bytes:  int64(c.deliveryLog.bytes),
+			Record: c.deliveryLog.record,
+		},
+		Logger:  log,
+		Version: version,
+	}, nil
+}
+
 func serve(ctx context.Context, e env, cfg serveConfig) error {
 	if err := cfg.validate(); err != nil {
 		return err
@@ -149,119 +155,19 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	// Bind the API's port first: a port in use is the most common start-up failure.
-	ln, err := net.Listen("tcp", cfg.listen)
+	sc, err := cfg.serviceConfig(log)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", cfg.listen, listenCause(err))
+		return err
 	}
-	defer ln.Close()
-
-	dsn := cfg.dsn
-	dbDesc := "MySQL database from --dsn"
-	if dsn == "" {
-		srv, err := embedded.Start(ctx, embedded.Config{Addr: cfg.embeddedAddr, Logger: log})
-		if err != nil {
-			return fmt.Errorf("%w (is another odsim running? pass --embedded-addr 127.0.0.1:0 or --dsn)", err)
+	return apiservice.Run(ctx, sc, func(s *apiservice.Service) {
+		printSubscribed(e, s.Subscribed())
+		dbDesc := "MySQL database from --dsn"
+		if a := s.EmbeddedAddr(); a != "" {
+			dbDesc = fmt.Sprintf("embedded database: mysql -h127.0.0.1 -P%s -uroot opendental", portOf(a))
 		}
-		defer srv.Close()
-		dsn = srv.DSN()
-		dbDesc = fmt.Sprintf("embedded database: mysql -h127.0.0.1 -P%s -uroot opendental", portOf(srv.Addr()))
-	}
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	created, err := db.Apply(ctx)
-	if err != nil {
-		return err
-	}
-	if len(created) > 0 {
-		log.Info("created Open Dental tables", "tables", strings.Join(created, ","))
-	}
-	if cfg.dsn == "" && cfg.demo {
-		sum, err := demo.Load(ctx, db.SQL(), demo.Options{Anchor: bookStart(time.Now())})
-		if err != nil {
-			return fmt.Errorf("load demo practice: %w", err)
-		}
-		log.Info("loaded the demo practice", "summary", sum.String())
-	}
-	if err := subscribeAtStart(ctx, e, db, cfg); err != nil {
-		return err
-	}
-
-	sender := webhook.NewSender(webhook.Config{Timeout: cfg.timeout, UserAgent: "odsim/" + version, Logger: log})
-	// Delivery log, UI events and the control API (serve_control.go).
-	dlog, closeRecording, err := openDeliveryLog(cfg.deliveryLog, log)
-	if err != nil {
-		return err
-	}
-	defer closeRecording()
-	met := metrics.New()
-	ui := uievents.New(uievents.Config{Workstations: cfg.workstations, Observe: logUIDeliveries(dlog, met)}, db, sender)
-	defer closeUIEvents(ui)
-
-	p := poller.New(poller.Config{Workstations: cfg.workstations, WindowLag: cfg.windowLag, Logger: log, Observe: logDatabaseDeliveries(dlog, met)}, db, sender)
-
-	mux := http.NewServeMux()
-	subscriptions.Register(mux, db, subscriptions.HandlerOptions{APIKeys: cfg.apiKeys, Logger: log})
-	control.Register(mux, control.Services{Poller: p, Workstations: ui, Log: dlog, Clock: db}, control.Options{Logger: log, Token: cfg.controlToken})
-	scenarios := scenario.NewManager(scenario.ManagerConfig{DB: db.SQL(), Selector: uiSelector(ui), Logger: log})
-	defer scenarios.Close()
-	// Scenario runs (replay.go) are control routes: loopback only, or --control-token.
-	scenarioMux := http.NewServeMux()
-	scenario.Register(scenarioMux, scenarios)
-	guarded := control.Guard(cfg.controlToken, scenarioMux)
-	mux.Handle("/odsim/v1/scenarios", guarded)
-	mux.Handle("/odsim/v1/scenarios/", guarded)
-	mux.Handle("GET /metrics", met.Handler())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := db.Now(r.Context()); err != nil {
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
+		fmt.Fprintf(e.stdout, "odsim %s: Open Dental API at http://%s/api/v1 as workstation %s\n  %s\n",
+			version, s.Addr(), strings.Join(s.Workstations(), ","), dbDesc)
 	})
-	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-
-	fmt.Fprintf(e.stdout, "odsim %s: Open Dental API at http://%s/api/v1 as workstation %s\n  %s\n",
-		version, ln.Addr(), strings.Join(cfg.workstations, ","), dbDesc)
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	pollDone := make(chan error, 1)
-	go func() { pollDone <- p.Run(ctx) }()
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- httpSrv.Serve(ln) }()
-
-	select {
-	case <-ctx.Done():
-	case err := <-httpDone:
-		cancel()
-		<-pollDone
-		return fmt.Errorf("api server: %w", err)
-	}
-	log.Info("shutting down: finishing or abandoning POSTs in flight; cursors move only past delivered rows")
-	shutCtx, shutCancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer shutCancel()
-	shutErr := httpSrv.Shutdown(shutCtx)
-	<-pollDone
-	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
-		return fmt.Errorf("shut down api server: %w", shutErr)
-	}
-	return nil
-}
-
-// listenCause reduces a listen error to what a user can act on.
-func listenCause(err error) error {
-	if errors.Is(err, syscall.EADDRINUSE) {
-		return errors.New("address already in use (another odsim or program has the port; choose another with --listen)")
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		return oe.Err
-	}
-	return err
 }
 
 func portOf(addr string) string {

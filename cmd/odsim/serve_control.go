@@ -1,21 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
-	"github.com/odsim/odsim/control"
 	"github.com/odsim/odsim/deliveries"
-	"github.com/odsim/odsim/metrics"
-	"github.com/odsim/odsim/poller"
-	"github.com/odsim/odsim/uievents"
 )
 
 // deliveryLogConfig is how `odsim serve` keeps and records delivery attempts.
@@ -43,56 +35,6 @@ func (c deliveryLogConfig) validate() error {
 		return fmt.Errorf("--delivery-log-bytes must be at least 1KiB, got %d bytes", int64(c.bytes))
 	}
 	return nil
-}
-
-// openDeliveryLog creates the delivery log and opens the --record file. The returned close function
-// closes the file and logs a failure to do so, since the process is ending.
-func openDeliveryLog(cfg deliveryLogConfig, log *slog.Logger) (*deliveries.Log, func(), error) {
-	if err := cfg.validate(); err != nil {
-		return nil, nil, err
-	}
-	dc := deliveries.Config{Capacity: cfg.size, DetailBytes: int64(cfg.bytes), Logger: log}
-	closeFile := func() {}
-	if cfg.record != "" {
-		f, err := os.OpenFile(cfg.record, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--record: %w", err)
-		}
-		dc.Recording = f
-		closeFile = func() {
-			if err := f.Close(); err != nil {
-				log.Error("closing the delivery recording failed; its last lines may be lost", "file", cfg.record, "error", err)
-			}
-		}
-		log.Info("recording every delivery attempt", "file", cfg.record)
-	}
-	return deliveries.New(dc), closeFile, nil
-}
-
-// logDatabaseDeliveries is the poller's Observe: every database event POST goes to the delivery log
-// and the metrics.
-func logDatabaseDeliveries(l *deliveries.Log, m *metrics.Metrics) func(poller.Delivery) {
-	return func(d poller.Delivery) {
-		a := control.DatabaseAttempt(d)
-		l.Add(a)
-		m.Observe(a)
-	}
-}
-
-// logUIDeliveries is uievents' Observe: every UI event POST goes to the delivery log and the metrics.
-func logUIDeliveries(l *deliveries.Log, m *metrics.Metrics) func(uievents.Delivery) {
-	return func(d uievents.Delivery) {
-		a := control.UIAttempt(d)
-		l.Add(a)
-		m.Observe(a)
-	}
-}
-
-// closeUIEvents lets UI events in flight finish for a few seconds, then abandons them.
-func closeUIEvents(ui *uievents.Workstations) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	ui.Close(ctx)
 }
 
 // byteSize is a flag value in bytes, written as 65536, 64KiB, 64MiB, 1GiB (or KB, MB, GB, also 1024-based).

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
+	"github.com/odsim/odsim/apiservice"
 	"github.com/odsim/odsim/deliveries"
-	"github.com/odsim/odsim/store"
 	"github.com/odsim/odsim/subscriptions"
 )
 
@@ -64,32 +63,23 @@ func watchTableNames() string {
 	return strings.Join(names, ", ")
 }
 
-// subscribeAtStart creates the --subscribe subscriptions, leaving identical existing ones alone so a
-// restart against the same database adds no duplicates, and says what it did.
-func subscribeAtStart(ctx context.Context, e env, db *store.DB, cfg serveConfig) error {
-	specs, err := parseSubscribeFlags(cfg.subscribe, cfg.subscribePoll)
-	if err != nil {
-		return err
-	}
+// printSubscribed says which --subscribe subscriptions serve created or found, one line per URL.
+func printSubscribed(e env, subs []apiservice.Subscribed) {
 	perURL := map[string][]string{}
 	var urls []string
-	for _, spec := range specs {
-		sub, existing, err := subscriptions.Ensure(ctx, db, cfg.subscribeKey, spec)
-		if err != nil {
-			return fmt.Errorf("--subscribe %s: %w", spec.EndPointURL, err)
-		}
-		if _, ok := perURL[spec.EndPointURL]; !ok {
-			urls = append(urls, spec.EndPointURL)
+	for _, sb := range subs {
+		sub := sb.Subscription
+		if _, ok := perURL[sub.EndPointURL]; !ok {
+			urls = append(urls, sub.EndPointURL)
 		}
 		what := string(sub.WatchTable) + string(sub.UiEventType)
-		if existing {
+		if sb.Existing {
 			what += " (existing)"
 		}
-		perURL[spec.EndPointURL] = append(perURL[spec.EndPointURL], fmt.Sprintf("%s #%d", what, sub.Num))
+		perURL[sub.EndPointURL] = append(perURL[sub.EndPointURL], fmt.Sprintf("%s #%d", what, sub.Num))
 	}
 	for _, u := range urls {
 		// Credentials in the URL are masked, as everywhere odsim shows an EndPointUrl.
 		fmt.Fprintf(e.stdout, "subscribed %s to %s\n", deliveries.MaskURL(u), strings.Join(perURL[u], ", "))
 	}
-	return nil
 }

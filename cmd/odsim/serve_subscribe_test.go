@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/odsim/odsim/apiservice"
 	"github.com/odsim/odsim/store/storetest"
 )
 
@@ -16,16 +17,17 @@ import (
 func TestSubscribeAtStartIsIdempotent(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
-	cfg := serveConfig{
-		subscribe:     []string{"http://127.0.0.1:2097/", "Appointment,PatientSelected=http://127.0.0.1:2098/x?a=1"},
-		subscribeKey:  publicCustomerKey,
-		subscribePoll: 1,
+	specs, err := parseSubscribeFlags([]string{"http://127.0.0.1:2097/", "Appointment,PatientSelected=http://127.0.0.1:2098/x?a=1"}, 1)
+	if err != nil {
+		t.Fatal(err)
 	}
 	start := func() string {
-		var out bytes.Buffer
-		if err := subscribeAtStart(context.Background(), env{stdout: &out, stderr: io.Discard}, db, cfg); err != nil {
+		subs, err := apiservice.Subscribe(context.Background(), db, publicCustomerKey, specs)
+		if err != nil {
 			t.Fatal(err)
 		}
+		var out bytes.Buffer
+		printSubscribed(env{stdout: &out, stderr: io.Discard}, subs)
 		return out.String()
 	}
 	first := start()

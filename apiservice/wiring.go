@@ -1,0 +1,65 @@
+package apiservice
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/odsim/odsim/control"
+	"github.com/odsim/odsim/deliveries"
+	"github.com/odsim/odsim/metrics"
+	"github.com/odsim/odsim/poller"
+	"github.com/odsim/odsim/scenario"
+	"github.com/odsim/odsim/store"
+	"github.com/odsim/odsim/subscriptions"
+	"github.com/odsim/odsim/uievents"
+)
+
+// Subscribe creates the subscriptions specs for customerKey, leaving identical existing ones alone so
+// that a restart against the same database adds no duplicates.
+func Subscribe(ctx context.Context, db *store.DB, customerKey string, specs []subscriptions.Spec) ([]Subscribed, error) {
+	out := make([]Subscribed, 0, len(specs))
+	for _, spec := range specs {
+		sub, existing, err := subscriptions.Ensure(ctx, db, customerKey, spec)
+		if err != nil {
+			return nil, fmt.Errorf("--subscribe %s: %w", deliveries.MaskURL(spec.EndPointURL), err)
+		}
+		out = append(out, Subscribed{Subscription: sub, Existing: existing})
+	}
+	return out, nil
+}
+
+// observeDatabase is the poller's Observe: every database event POST goes to the delivery log and the
+// metrics.
+func observeDatabase(l *deliveries.Log, m *metrics.Metrics) func(poller.Delivery) {
+	return func(d poller.Delivery) {
+		a := control.DatabaseAttempt(d)
+		l.Add(a)
+		m.Observe(a)
+	}
+}
+
+// observeUI is uievents' Observe: every UI event POST goes to the delivery log and the metrics.
+func observeUI(l *deliveries.Log, m *metrics.Metrics) func(uievents.Delivery) {
+	return func(d uievents.Delivery) {
+		a := control.UIAttempt(d)
+		l.Add(a)
+		m.Observe(a)
+	}
+}
+
+// selector lets scenario runs select patients through odsim's own UI events, waiting for the POSTs so
+// that a scenario's events arrive in its order.
+func selector(ui *uievents.Workstations) scenario.PatientSelector {
+	return scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
+		_, err := ui.SelectPatient(ctx, ws, patNum, true)
+		return err
+	})
+}
+
+// closeUIEvents lets UI events in flight finish for a few seconds, then abandons them.
+func closeUIEvents(ui *uievents.Workstations) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ui.Close(ctx)
+}
