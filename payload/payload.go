@@ -23,7 +23,7 @@ const (
 	Money                 // double, a JSON number (0, 40.11)
 	String                // text; NULL is ""; CR/LF become spaces
 	Bool                  // tinyint, the string "true" or "false"
-	Enum                  // tinyint, the enum's name; a value outside the enum is its number, as .NET prints it
+	Enum                  // tinyint, the enum's name (NULL is value 0); a value outside the enum is its number, as .NET prints it
 	Date                  // "yyyy-MM-dd"; MySQL's zero date is "0001-01-01"
 	DateTime              // "yyyy-MM-dd HH:mm:ss"; MySQL's zero date is "0001-01-01 00:00:00"
 	Time                  // "HH:mm:ss"
@@ -102,12 +102,12 @@ func AppendValue(dst []byte, f Field, v []byte) []byte {
 		}
 		return append(dst, `"false"`...)
 	case Enum:
+		if v == nil {
+			v = []byte("0") // NULL is 0, as for every number
+		}
 		n, err := strconv.Atoi(string(v))
 		if err == nil && n >= 0 && n < len(f.Names) {
 			return appendString(dst, f.Names[n])
-		}
-		if v == nil {
-			v = []byte("0")
 		}
 		return appendTextBytes(dst, v)
 	case Date:
