@@ -1,7 +1,8 @@
 -- Rows behind the golden payloads in testdata/golden/*.json: one or two rows per watched table, with the
 -- related rows their derived fields read. Values exercise every payload kind: enums, "true"/"false",
--- colours, zero dates, NULL text, CR/LF, quotes, non-ASCII. Change-tracking columns are set to a fixed
--- past time so the rows fall into a test window; golden comparisons mask them anyway.
+-- colours, zero dates, NULL text, CR/LF, quotes, non-ASCII. Change-tracking columns are set to fixed past
+-- times, so the rows fall into the test's window and the goldens show those times as they are: the
+-- comparison is byte for byte and masks nothing.
 INSERT INTO provider (ProvNum, Abbr, ItemOrder, LName, FName, MI, Suffix, FeeSched, Specialty, SSN, StateLicense, DEANum, IsSecondary, ProvColor, IsHidden, UsingTIN, BlueCrossID, SigOnFile, MedicaidID, OutlineColor, SchoolClassNum, NationalProvID, CanadianOfficeNum, DateTStamp, AnesthProvType, TaxonomyCodeOverride, IsCDAnet, EcwID, StateRxID, IsNotPerson, StateWhereLicensed, EmailAddressNum, IsInstructor, EhrMuStage, ProvNumBillingOverride, CustomID, ProvStatus, IsHiddenReport, IsErxEnabled, Birthdate, SchedNote, WebSchedDescript, WebSchedImageLocation, HourlyProdGoalAmt, DateTerm, PreferredName) VALUES
 (1, 'DOC1', 0, 'Albert', 'Brian', 'S', 'DMD', 53, 263, '123456789', 'DE-1234', '', 0, -16744448, 0, 1, '', 1, '', 0, 0, '1234567893', '', '2026-11-02 08:00:00', 0, '', 0, '', '', 0, 'OR', 0, 0, 0, 0, '', 0, 0, 0, '1971-04-12', 'Mornings only', '', '', 0, '0001-01-01', 'Dr. Al'),
 (2, 'HYG1', 1, 'Lopez', 'María', '', '', 53, 264, '', '', '', 1, -65536, 0, 0, '', 1, '', 0, 0, '', '', '2026-11-02 08:00:00', 0, '', 0, '', '', 0, '', 0, 0, 0, 0, '', 1, 1, 0, '0001-01-01', '', '', '', 0, '0001-01-01', '');
