@@ -1,6 +1,9 @@
 package store
 
 import (
+	"fmt"
+
+	"github.com/odsim/odsim/catalogue"
 	"github.com/odsim/odsim/payload"
 	"github.com/odsim/odsim/subscriptions"
 )
@@ -23,21 +26,48 @@ type watched struct {
 	columns []column
 }
 
-// Open Dental's enums, by integer value (store/opendental-schema §7).
-var (
-	apptStatus     = []string{"None", "Scheduled", "Complete", "UnschedList", "ASAP", "Broken", "Planned", "PtNote", "PtNoteCompleted"}
-	apptPriority   = []string{"Normal", "ASAP"}
-	patientStatus  = []string{"Patient", "NonPatient", "Inactive", "Archived", "Deleted", "Deceased", "Prospective"}
-	patientGender  = []string{"Male", "Female", "Unknown", "Other"}
-	patientPos     = []string{"Single", "Married", "Child", "Widowed", "Divorced"}
-	contactMethod  = []string{"None", "DoNotCall", "HmPhone", "WkPhone", "WirelessPh", "Email", "SeeNotes", "Mail", "TextMessage"}
-	yn             = []string{"Unknown", "Yes", "No"}
-	scheduleType   = []string{"Practice", "Provider", "Blockout", "Employee", "WebSchedASAP"}
-	histApptAction = []string{"Created", "Changed", "Missed", "Cancelled", "Deleted"}
-	eServiceTypes  = []string{"None", "EConnector", "Broadcaster", "BroadcastMonitor", "ServiceMainHQ", "OpenDentalService", "OpenDentalAPIService"}
-	providerStatus = []string{"Active", "Deleted"}
-	toothInitial   = []string{"Missing", "Hidden", "Primary", "ShiftM", "ShiftO", "ShiftB", "Rotate", "TipM", "TipB", "Drawing", "Text"}
-)
+// expr is the SQL expression that reads one key of an event.
+type expr struct {
+	key, sql string
+}
+
+// columns pairs each key of ev, in the catalogue's order, with the expression that reads it. The keys,
+// their order and their kinds come only from the catalogue (package catalogue): an expression for a
+// key the catalogue does not describe, or a key without an expression, is an error, so a payload
+// cannot send a key its schema lacks, nor leave one out.
+func columns(ev *catalogue.Event, exprs []expr) ([]column, error) {
+	byKey := make(map[string]string, len(exprs))
+	for _, e := range exprs {
+		if _, dup := byKey[e.key]; dup {
+			return nil, fmt.Errorf("%s: two expressions for key %s", ev.Name, e.key)
+		}
+		if _, ok := ev.Key(e.key); !ok {
+			return nil, fmt.Errorf("%s: expression for key %s, which the catalogue does not describe", ev.Name, e.key)
+		}
+		byKey[e.key] = e.sql
+	}
+	out := make([]column, len(ev.Keys))
+	for i, k := range ev.Keys {
+		sql, ok := byKey[k.Name]
+		if !ok {
+			return nil, fmt.Errorf("%s: no expression reads key %s", ev.Name, k.Name)
+		}
+		out[i] = column{Field: k.Field(), expr: sql}
+	}
+	return out, nil
+}
+
+func mustColumns(name string, exprs []expr) []column {
+	ev := catalogue.ByName(name)
+	if ev == nil {
+		panic("store: no catalogue event " + name)
+	}
+	c, err := columns(ev, exprs)
+	if err != nil {
+		panic("store: " + err.Error())
+	}
+	return c
+}
 
 // Definition categories (DefCat) whose names payloads show.
 const (
@@ -48,52 +78,44 @@ const (
 	defOperatoryTypes      = "55"
 )
 
-func col(key string, kind payload.Kind, expr string) column {
-	return column{Field: payload.Field{Key: key, Kind: kind}, expr: expr}
-}
-
-func enum(key string, names []string, expr string) column {
-	return column{Field: payload.Field{Key: key, Kind: payload.Enum, Names: names}, expr: expr}
-}
-
-// appointmentColumns are the keys of an Appointment event element (EV-E example order) read from
-// alias a, which is appointment or histappointment; dc, du and p are its confirmation definition,
-// unscheduled-status definition and provider.
-func appointmentColumns() []column {
-	return []column{
-		col("AptNum", payload.Int, "a.AptNum"),
-		col("PatNum", payload.Int, "a.PatNum"),
-		enum("AptStatus", apptStatus, "a.AptStatus"),
-		col("Pattern", payload.String, "a.Pattern"),
-		col("Confirmed", payload.Int, "a.Confirmed"),
-		col("confirmed", payload.String, "dc.ItemName"),
-		col("TimeLocked", payload.Bool, "a.TimeLocked"),
-		col("Op", payload.Int, "a.Op"),
-		col("Note", payload.String, "a.Note"),
-		col("ProvNum", payload.Int, "a.ProvNum"),
-		col("provAbbr", payload.String, "p.Abbr"),
-		col("ProvHyg", payload.Int, "a.ProvHyg"),
-		col("AptDateTime", payload.DateTime, "a.AptDateTime"),
-		col("NextAptNum", payload.Int, "a.NextAptNum"),
-		col("UnschedStatus", payload.Int, "a.UnschedStatus"),
-		col("unschedStatus", payload.String, "du.ItemName"),
-		col("IsNewPatient", payload.Bool, "a.IsNewPatient"),
-		col("ProcDescript", payload.String, "a.ProcDescript"),
-		col("ClinicNum", payload.Int, "a.ClinicNum"),
-		col("IsHygiene", payload.Bool, "a.IsHygiene"),
-		col("DateTStamp", payload.DateTime, "a.DateTStamp"),
-		col("DateTimeArrived", payload.DateTime, "a.DateTimeArrived"),
-		col("DateTimeSeated", payload.DateTime, "a.DateTimeSeated"),
-		col("DateTimeDismissed", payload.DateTime, "a.DateTimeDismissed"),
-		col("InsPlan1", payload.Int, "a.InsPlan1"),
-		col("InsPlan2", payload.Int, "a.InsPlan2"),
-		col("DateTimeAskedToArrive", payload.DateTime, "a.DateTimeAskedToArrive"),
-		col("colorOverride", payload.Colour, "a.ColorOverride"),
-		col("AppointmentTypeNum", payload.Int, "a.AppointmentTypeNum"),
-		col("SecDateTEntry", payload.DateTime, "a.SecDateTEntry"),
-		enum("Priority", apptPriority, "a.Priority"),
-		col("PatternSecondary", payload.String, "a.PatternSecondary"),
-		col("ItemOrderPlanned", payload.Int, "a.ItemOrderPlanned"),
+// appointmentExprs read the keys of an Appointment element from alias a, which is appointment or
+// histappointment; dc, du and p are its confirmation definition, unscheduled-status definition and
+// provider.
+func appointmentExprs() []expr {
+	return []expr{
+		{"AptNum", "a.AptNum"},
+		{"PatNum", "a.PatNum"},
+		{"AptStatus", "a.AptStatus"},
+		{"Pattern", "a.Pattern"},
+		{"Confirmed", "a.Confirmed"},
+		{"confirmed", "dc.ItemName"},
+		{"TimeLocked", "a.TimeLocked"},
+		{"Op", "a.Op"},
+		{"Note", "a.Note"},
+		{"ProvNum", "a.ProvNum"},
+		{"provAbbr", "p.Abbr"},
+		{"ProvHyg", "a.ProvHyg"},
+		{"AptDateTime", "a.AptDateTime"},
+		{"NextAptNum", "a.NextAptNum"},
+		{"UnschedStatus", "a.UnschedStatus"},
+		{"unschedStatus", "du.ItemName"},
+		{"IsNewPatient", "a.IsNewPatient"},
+		{"ProcDescript", "a.ProcDescript"},
+		{"ClinicNum", "a.ClinicNum"},
+		{"IsHygiene", "a.IsHygiene"},
+		{"DateTStamp", "a.DateTStamp"},
+		{"DateTimeArrived", "a.DateTimeArrived"},
+		{"DateTimeSeated", "a.DateTimeSeated"},
+		{"DateTimeDismissed", "a.DateTimeDismissed"},
+		{"InsPlan1", "a.InsPlan1"},
+		{"InsPlan2", "a.InsPlan2"},
+		{"DateTimeAskedToArrive", "a.DateTimeAskedToArrive"},
+		{"colorOverride", "a.ColorOverride"},
+		{"AppointmentTypeNum", "a.AppointmentTypeNum"},
+		{"SecDateTEntry", "a.SecDateTEntry"},
+		{"Priority", "a.Priority"},
+		{"PatternSecondary", "a.PatternSecondary"},
+		{"ItemOrderPlanned", "a.ItemOrderPlanned"},
 	}
 }
 
@@ -110,82 +132,89 @@ const patientFrom = `patient t` +
 	` LEFT JOIN clinic c ON c.ClinicNum = t.ClinicNum` +
 	` LEFT JOIN site s ON s.SiteNum = t.SiteNum`
 
-// patientColumns are the keys of a Patient element: the Patients GET (single) shape. When selected is
-// true they are the PatientSelected UI event's keys instead, which leave out FeeSched, FamFinUrgNote,
-// EmployerNum, Premed, Ward, AdmitDate and SuperFamily and show ClinicNum as a string, as Open
-// Dental's example does.
-func patientColumns(selected bool) []column {
-	all := []struct {
-		c        column
-		inGET    bool
-		inSelect bool
-	}{
-		{col("PatNum", payload.Int, "t.PatNum"), true, true},
-		{col("LName", payload.String, "t.LName"), true, true},
-		{col("FName", payload.String, "t.FName"), true, true},
-		{col("MiddleI", payload.String, "t.MiddleI"), true, true},
-		{col("Preferred", payload.String, "t.Preferred"), true, true},
-		{enum("PatStatus", patientStatus, "t.PatStatus"), true, true},
-		{enum("Gender", patientGender, "t.Gender"), true, true},
-		{enum("Position", patientPos, "t.Position"), true, true},
-		{col("Birthdate", payload.Date, "t.Birthdate"), true, true},
-		{col("SSN", payload.String, "t.SSN"), true, true},
-		{col("Address", payload.String, "t.Address"), true, true},
-		{col("Address2", payload.String, "t.Address2"), true, true},
-		{col("City", payload.String, "t.City"), true, true},
-		{col("State", payload.String, "t.State"), true, true},
-		{col("Zip", payload.String, "t.Zip"), true, true},
-		{col("HmPhone", payload.String, "t.HmPhone"), true, true},
-		{col("WkPhone", payload.String, "t.WkPhone"), true, true},
-		{col("WirelessPhone", payload.String, "t.WirelessPhone"), true, true},
-		{col("Guarantor", payload.Int, "t.Guarantor"), true, true},
-		{col("Email", payload.String, "t.Email"), true, true},
-		{col("EstBalance", payload.Money, "t.EstBalance"), true, true},
-		{col("PriProv", payload.Int, "t.PriProv"), true, true},
-		{col("priProvAbbr", payload.String, "pp.Abbr"), true, true},
-		{col("SecProv", payload.Int, "t.SecProv"), true, true},
-		{col("secProvAbbr", payload.String, "ps.Abbr"), true, true},
-		{col("FeeSched", payload.Int, "t.FeeSched"), true, false},
-		{col("BillingType", payload.String, "db.ItemName"), true, true},
-		{col("ImageFolder", payload.String, "t.ImageFolder"), true, true},
-		{col("FamFinUrgNote", payload.String, "t.FamFinUrgNote"), true, false},
-		{col("ChartNumber", payload.String, "t.ChartNumber"), true, true},
-		{col("MedicaidID", payload.String, "t.MedicaidID"), true, true},
-		{col("BalTotal", payload.Money, "t.BalTotal"), true, true},
-		{col("EmployerNum", payload.Int, "t.EmployerNum"), true, false},
-		{col("DateFirstVisit", payload.Date, "t.DateFirstVisit"), true, true},
-		{col("ClinicNum", payload.Int, "t.ClinicNum"), true, false},
-		{col("ClinicNum", payload.IntString, "t.ClinicNum"), false, true},
-		{col("clinicAbbr", payload.String, "c.Abbr"), true, true},
-		{col("Premed", payload.Bool, "t.Premed"), true, false},
-		{col("Ward", payload.String, "t.Ward"), true, false},
-		{enum("PreferConfirmMethod", contactMethod, "t.PreferConfirmMethod"), true, true},
-		{enum("PreferContactMethod", contactMethod, "t.PreferContactMethod"), true, true},
-		{enum("PreferRecallMethod", contactMethod, "t.PreferRecallMethod"), true, true},
-		{col("Language", payload.String, "t.Language"), true, true},
-		{col("AdmitDate", payload.Date, "t.AdmitDate"), true, false},
-		{col("siteDesc", payload.String, "s.Description"), true, true},
-		{col("DateTStamp", payload.DateTime, "t.DateTStamp"), true, true},
-		{col("SuperFamily", payload.Int, "t.SuperFamily"), true, false},
-		{enum("TxtMsgOk", yn, "t.TxtMsgOk"), true, true},
-		{col("SecDateEntry", payload.Date, "t.SecDateEntry"), true, true},
+// patientExprs read the keys of a Patient element and of the PatientSelected body (which has fewer
+// of them) from patientFrom.
+func patientExprs(selected bool) []expr {
+	all := []expr{
+		{"PatNum", "t.PatNum"},
+		{"LName", "t.LName"},
+		{"FName", "t.FName"},
+		{"MiddleI", "t.MiddleI"},
+		{"Preferred", "t.Preferred"},
+		{"PatStatus", "t.PatStatus"},
+		{"Gender", "t.Gender"},
+		{"Position", "t.Position"},
+		{"Birthdate", "t.Birthdate"},
+		{"SSN", "t.SSN"},
+		{"Address", "t.Address"},
+		{"Address2", "t.Address2"},
+		{"City", "t.City"},
+		{"State", "t.State"},
+		{"Zip", "t.Zip"},
+		{"HmPhone", "t.HmPhone"},
+		{"WkPhone", "t.WkPhone"},
+		{"WirelessPhone", "t.WirelessPhone"},
+		{"Guarantor", "t.Guarantor"},
+		{"Email", "t.Email"},
+		{"EstBalance", "t.EstBalance"},
+		{"PriProv", "t.PriProv"},
+		{"priProvAbbr", "pp.Abbr"},
+		{"SecProv", "t.SecProv"},
+		{"secProvAbbr", "ps.Abbr"},
+		{"FeeSched", "t.FeeSched"},
+		{"BillingType", "db.ItemName"},
+		{"ImageFolder", "t.ImageFolder"},
+		{"FamFinUrgNote", "t.FamFinUrgNote"},
+		{"ChartNumber", "t.ChartNumber"},
+		{"MedicaidID", "t.MedicaidID"},
+		{"BalTotal", "t.BalTotal"},
+		{"EmployerNum", "t.EmployerNum"},
+		{"DateFirstVisit", "t.DateFirstVisit"},
+		{"ClinicNum", "t.ClinicNum"},
+		{"clinicAbbr", "c.Abbr"},
+		{"Premed", "t.Premed"},
+		{"Ward", "t.Ward"},
+		{"PreferConfirmMethod", "t.PreferConfirmMethod"},
+		{"PreferContactMethod", "t.PreferContactMethod"},
+		{"PreferRecallMethod", "t.PreferRecallMethod"},
+		{"Language", "t.Language"},
+		{"AdmitDate", "t.AdmitDate"},
+		{"siteDesc", "s.Description"},
+		{"DateTStamp", "t.DateTStamp"},
+		{"SuperFamily", "t.SuperFamily"},
+		{"TxtMsgOk", "t.TxtMsgOk"},
+		{"SecDateEntry", "t.SecDateEntry"},
 	}
-	var out []column
-	for _, f := range all {
-		if (selected && f.inSelect) || (!selected && f.inGET) {
-			out = append(out, f.c)
+	if !selected {
+		return all
+	}
+	ev := catalogue.ByName(string(subscriptions.PatientSelected))
+	var out []expr
+	for _, e := range all {
+		if _, ok := ev.Key(e.key); ok {
+			out = append(out, e)
 		}
 	}
 	return out
 }
 
-// watchedTables is every WatchTable's polling definition, in Open Dental's enum order.
+// patientColumns are the columns of a Patient element (the Patients GET shape) or, with selected, of
+// the PatientSelected body.
+func patientColumns(selected bool) []column {
+	if selected {
+		return mustColumns(string(subscriptions.PatientSelected), patientExprs(true))
+	}
+	return mustColumns(string(subscriptions.Patient), patientExprs(false))
+}
+
+// watchedTables is every WatchTable's polling definition, in Open Dental's enum order. Keys, their
+// order and kinds come from the catalogue; only the SQL that reads each key is here.
 var watchedTables = []watched{
 	{
 		table:   subscriptions.Appointment,
 		from:    "appointment a" + appointmentJoins,
 		watch:   "a.DateTStamp",
-		columns: appointmentColumns(),
+		columns: mustColumns(string(subscriptions.Appointment), appointmentExprs()),
 	},
 	{
 		// Deletions come from histappointment rows with HistApptAction = 4 (Deleted), windowed on the
@@ -195,47 +224,47 @@ var watchedTables = []watched{
 		from:   "histappointment a" + appointmentJoins,
 		watch:  "a.DateTStamp",
 		filter: "a.HistApptAction = 4",
-		columns: append([]column{
-			col("HistApptNum", payload.Int, "a.HistApptNum"),
-			col("HistUserNum", payload.Int, "a.HistUserNum"),
-			col("HistDateTStamp", payload.DateTime, "a.HistDateTStamp"),
-			enum("HistApptAction", histApptAction, "a.HistApptAction"),
-			enum("ApptSource", eServiceTypes, "a.ApptSource"),
-		}, appointmentColumns()...),
+		columns: mustColumns(string(subscriptions.AppointmentDeleted), append([]expr{
+			{"HistApptNum", "a.HistApptNum"},
+			{"HistUserNum", "a.HistUserNum"},
+			{"HistDateTStamp", "a.HistDateTStamp"},
+			{"HistApptAction", "a.HistApptAction"},
+			{"ApptSource", "a.ApptSource"},
+		}, appointmentExprs()...)),
 	},
 	{
 		// The Operatories GET shape has no DateTStamp, though the window is on it.
 		table: subscriptions.Operatory,
 		from:  "operatory o LEFT JOIN definition dt ON dt.DefNum = o.OperatoryType AND dt.Category = " + defOperatoryTypes,
 		watch: "o.DateTStamp",
-		columns: []column{
-			col("OperatoryNum", payload.Int, "o.OperatoryNum"),
-			col("OpName", payload.String, "o.OpName"),
-			col("Abbrev", payload.String, "o.Abbrev"),
-			col("ItemOrder", payload.Int, "o.ItemOrder"),
-			col("IsHidden", payload.Bool, "o.IsHidden"),
-			col("ProvDentist", payload.Int, "o.ProvDentist"),
-			col("ProvHygienist", payload.Int, "o.ProvHygienist"),
-			col("IsHygiene", payload.Bool, "o.IsHygiene"),
-			col("ClinicNum", payload.Int, "o.ClinicNum"),
-			col("SetProspective", payload.Bool, "o.SetProspective"),
-			col("IsWebSched", payload.Bool, "o.IsWebSched"),
-			col("OperatoryType", payload.Int, "o.OperatoryType"),
-			col("operatoryType", payload.String, "dt.ItemName"),
-		},
+		columns: mustColumns(string(subscriptions.Operatory), []expr{
+			{"OperatoryNum", "o.OperatoryNum"},
+			{"OpName", "o.OpName"},
+			{"Abbrev", "o.Abbrev"},
+			{"ItemOrder", "o.ItemOrder"},
+			{"IsHidden", "o.IsHidden"},
+			{"ProvDentist", "o.ProvDentist"},
+			{"ProvHygienist", "o.ProvHygienist"},
+			{"IsHygiene", "o.IsHygiene"},
+			{"ClinicNum", "o.ClinicNum"},
+			{"SetProspective", "o.SetProspective"},
+			{"IsWebSched", "o.IsWebSched"},
+			{"OperatoryType", "o.OperatoryType"},
+			{"operatoryType", "dt.ItemName"},
+		}),
 	},
 	{
 		table: subscriptions.PatField,
 		from:  "patfield f",
 		watch: "f.SecDateTEdit",
-		columns: []column{
-			col("PatFieldNum", payload.Int, "f.PatFieldNum"),
-			col("PatNum", payload.Int, "f.PatNum"),
-			col("FieldName", payload.String, "f.FieldName"),
-			col("FieldValue", payload.String, "f.FieldValue"),
-			col("SecDateEntry", payload.Date, "f.SecDateEntry"),
-			col("SecDateTEdit", payload.DateTime, "f.SecDateTEdit"),
-		},
+		columns: mustColumns(string(subscriptions.PatField), []expr{
+			{"PatFieldNum", "f.PatFieldNum"},
+			{"PatNum", "f.PatNum"},
+			{"FieldName", "f.FieldName"},
+			{"FieldValue", "f.FieldValue"},
+			{"SecDateEntry", "f.SecDateEntry"},
+			{"SecDateTEdit", "f.SecDateTEdit"},
+		}),
 	},
 	{
 		table:   subscriptions.Patient,
@@ -247,31 +276,31 @@ var watchedTables = []watched{
 		table: subscriptions.Provider,
 		from:  "provider v",
 		watch: "v.DateTStamp",
-		columns: []column{
-			col("ProvNum", payload.Int, "v.ProvNum"),
-			col("Abbr", payload.String, "v.Abbr"),
-			col("LName", payload.String, "v.LName"),
-			col("FName", payload.String, "v.FName"),
-			col("MI", payload.String, "v.MI"),
-			col("Suffix", payload.String, "v.Suffix"),
-			col("FeeSched", payload.Int, "v.FeeSched"),
-			col("Specialty", payload.Int, "v.Specialty"),
-			col("SSN", payload.String, "v.SSN"),
-			col("StateLicense", payload.String, "v.StateLicense"),
-			col("IsSecondary", payload.Bool, "v.IsSecondary"),
-			col("provColor", payload.Colour, "v.ProvColor"),
-			col("IsHidden", payload.Bool, "v.IsHidden"),
-			col("UsingTIN", payload.Bool, "v.UsingTIN"),
-			col("SigOnFile", payload.Bool, "v.SigOnFile"),
-			col("NationalProvID", payload.String, "v.NationalProvID"),
-			col("DateTStamp", payload.DateTime, "v.DateTStamp"),
-			col("IsNotPerson", payload.Bool, "v.IsNotPerson"),
-			enum("ProvStatus", providerStatus, "v.ProvStatus"),
-			col("IsHiddenReport", payload.Bool, "v.IsHiddenReport"),
-			col("Birthdate", payload.Date, "v.Birthdate"),
-			col("SchedNote", payload.String, "v.SchedNote"),
-			col("PreferredName", payload.String, "v.PreferredName"),
-		},
+		columns: mustColumns(string(subscriptions.Provider), []expr{
+			{"ProvNum", "v.ProvNum"},
+			{"Abbr", "v.Abbr"},
+			{"LName", "v.LName"},
+			{"FName", "v.FName"},
+			{"MI", "v.MI"},
+			{"Suffix", "v.Suffix"},
+			{"FeeSched", "v.FeeSched"},
+			{"Specialty", "v.Specialty"},
+			{"SSN", "v.SSN"},
+			{"StateLicense", "v.StateLicense"},
+			{"IsSecondary", "v.IsSecondary"},
+			{"provColor", "v.ProvColor"},
+			{"IsHidden", "v.IsHidden"},
+			{"UsingTIN", "v.UsingTIN"},
+			{"SigOnFile", "v.SigOnFile"},
+			{"NationalProvID", "v.NationalProvID"},
+			{"DateTStamp", "v.DateTStamp"},
+			{"IsNotPerson", "v.IsNotPerson"},
+			{"ProvStatus", "v.ProvStatus"},
+			{"IsHiddenReport", "v.IsHiddenReport"},
+			{"Birthdate", "v.Birthdate"},
+			{"SchedNote", "v.SchedNote"},
+			{"PreferredName", "v.PreferredName"},
+		}),
 	},
 	{
 		// Schedules GET renders every number as a JSON string ("ScheduleNum": "24555"); odsim keeps
@@ -280,36 +309,36 @@ var watchedTables = []watched{
 		table: subscriptions.Schedule,
 		from:  "schedule h LEFT JOIN definition dk ON dk.DefNum = h.BlockoutType AND dk.Category = " + defBlockoutTypes,
 		watch: "h.DateTStamp",
-		columns: []column{
-			col("ScheduleNum", payload.IntString, "h.ScheduleNum"),
-			col("SchedDate", payload.Date, "h.SchedDate"),
-			col("StartTime", payload.Time, "h.StartTime"),
-			col("StopTime", payload.Time, "h.StopTime"),
-			enum("SchedType", scheduleType, "h.SchedType"),
-			col("ProvNum", payload.IntString, "h.ProvNum"),
-			col("BlockoutType", payload.IntString, "h.BlockoutType"),
-			col("blockoutType", payload.String, "dk.ItemName"),
-			col("Note", payload.String, "h.Note"),
-			col("operatories", payload.String, "(SELECT GROUP_CONCAT(so.OperatoryNum ORDER BY so.ScheduleOpNum SEPARATOR ',') FROM scheduleop so WHERE so.ScheduleNum = h.ScheduleNum)"),
-			col("EmployeeNum", payload.IntString, "h.EmployeeNum"),
-			col("DateTStamp", payload.DateTime, "h.DateTStamp"),
-		},
+		columns: mustColumns(string(subscriptions.Schedule), []expr{
+			{"ScheduleNum", "h.ScheduleNum"},
+			{"SchedDate", "h.SchedDate"},
+			{"StartTime", "h.StartTime"},
+			{"StopTime", "h.StopTime"},
+			{"SchedType", "h.SchedType"},
+			{"ProvNum", "h.ProvNum"},
+			{"BlockoutType", "h.BlockoutType"},
+			{"blockoutType", "dk.ItemName"},
+			{"Note", "h.Note"},
+			{"operatories", "(SELECT GROUP_CONCAT(so.OperatoryNum ORDER BY so.ScheduleOpNum SEPARATOR ',') FROM scheduleop so WHERE so.ScheduleNum = h.ScheduleNum)"},
+			{"EmployeeNum", "h.EmployeeNum"},
+			{"DateTStamp", "h.DateTStamp"},
+		}),
 	},
 	{
 		table: subscriptions.ToothInitial,
 		from:  "toothinitial i",
 		watch: "i.SecDateTEdit",
-		columns: []column{
-			col("ToothInitialNum", payload.Int, "i.ToothInitialNum"),
-			col("PatNum", payload.Int, "i.PatNum"),
-			col("ToothNum", payload.String, "i.ToothNum"),
-			enum("InitialType", toothInitial, "i.InitialType"),
-			col("Movement", payload.Float, "i.Movement"),
-			col("DrawingSegment", payload.String, "i.DrawingSegment"),
-			col("ColorDraw", payload.Colour, "i.ColorDraw"),
-			col("SecDateTEntry", payload.DateTime, "i.SecDateTEntry"),
-			col("SecDateTEdit", payload.DateTime, "i.SecDateTEdit"),
-			col("DrawText", payload.String, "i.DrawText"),
-		},
+		columns: mustColumns(string(subscriptions.ToothInitial), []expr{
+			{"ToothInitialNum", "i.ToothInitialNum"},
+			{"PatNum", "i.PatNum"},
+			{"ToothNum", "i.ToothNum"},
+			{"InitialType", "i.InitialType"},
+			{"Movement", "i.Movement"},
+			{"DrawingSegment", "i.DrawingSegment"},
+			{"ColorDraw", "i.ColorDraw"},
+			{"SecDateTEntry", "i.SecDateTEntry"},
+			{"SecDateTEdit", "i.SecDateTEdit"},
+			{"DrawText", "i.DrawText"},
+		}),
 	},
 }

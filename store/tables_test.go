@@ -1,10 +1,12 @@
 package store
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/odsim/odsim/catalogue"
 	"github.com/odsim/odsim/subscriptions"
 )
 
@@ -33,5 +35,51 @@ func TestPayloadKeysFollowSpec(t *testing.T) {
 	}
 	if len(want) != len(subscriptions.WatchTables) || len(watchedTables) != len(subscriptions.WatchTables) {
 		t.Errorf("every WatchTable needs exactly one field table")
+	}
+}
+
+// The field tables take their keys, order and kinds from the catalogue and add only SQL: an expression
+// for a key the catalogue does not describe (a key the schema would lack), a key of the catalogue
+// without an expression (a key the payload would leave out), or a key read twice cannot build.
+func TestColumnsComeFromTheCatalogue(t *testing.T) {
+	t.Parallel()
+	ev := catalogue.ByName("PatField")
+	good := []expr{{"PatFieldNum", "f.PatFieldNum"}, {"PatNum", "f.PatNum"}, {"FieldName", "f.FieldName"},
+		{"FieldValue", "f.FieldValue"}, {"SecDateTEdit", "f.SecDateTEdit"}, {"SecDateEntry", "f.SecDateEntry"}}
+	cols, err := columns(ev, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, c := range cols {
+		keys = append(keys, c.Key)
+	}
+	if want := []string{"PatFieldNum", "PatNum", "FieldName", "FieldValue", "SecDateEntry", "SecDateTEdit"}; !slices.Equal(keys, want) {
+		t.Errorf("order %v, want the catalogue's %v", keys, want)
+	}
+	for _, tc := range []struct {
+		name  string
+		exprs []expr
+		want  string
+	}{
+		{"key the schema lacks", append(slices.Clone(good), expr{"Secret", "f.SecurityHash"}), "PatField: expression for key Secret, which the catalogue does not describe"},
+		{"key without SQL", good[1:], "PatField: no expression reads key PatFieldNum"},
+		{"key read twice", append(slices.Clone(good), good[0]), "PatField: two expressions for key PatFieldNum"},
+	} {
+		if _, err := columns(ev, tc.exprs); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// And every field table in use is the catalogue's event, key for key.
+	for _, w := range watchedTables {
+		ev := catalogue.ByName(string(w.table))
+		if len(w.columns) != len(ev.Keys) {
+			t.Fatalf("%s: %d columns, catalogue has %d keys", w.table, len(w.columns), len(ev.Keys))
+		}
+		for i, c := range w.columns {
+			if !reflect.DeepEqual(c.Field, ev.Keys[i].Field()) {
+				t.Errorf("%s column %d: %+v, catalogue %+v", w.table, i, c.Field, ev.Keys[i].Field())
+			}
+		}
 	}
 }
