@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/odsim/odsim/catalogue/openapi"
 	"github.com/odsim/odsim/control"
 	"github.com/odsim/odsim/deliveries"
 	"github.com/odsim/odsim/metrics"
@@ -308,6 +309,7 @@ func (s *Service) routes(met *metrics.Metrics) http.Handler {
 	mux.Handle("/odsim/v1/scenarios", guarded)
 	mux.Handle("/odsim/v1/scenarios/", guarded)
 	mux.Handle("GET /metrics", met.Handler())
+	mux.Handle("GET "+openapi.Path, openapi.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := s.db.Now(r.Context()); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/odsim/odsim/catalogue"
 	"github.com/odsim/odsim/receiver"
 	"github.com/odsim/odsim/store/storetest"
 )
@@ -164,8 +165,27 @@ func changeAppointment(t *testing.T, port string) {
 	}
 }
 
+// catalogueValidator checks deliveries against the event catalogue (the schemas of docs/openapi.json).
+var catalogueValidator = sync.OnceValues(catalogue.NewValidator)
+
+// checkDelivery fails t when a delivery differs from the event catalogue: headers, body schema, key order.
+func checkDelivery(t *testing.T, header http.Header, body []byte) {
+	t.Helper()
+	v, err := catalogueValidator()
+	if err != nil {
+		t.Errorf("catalogue validator: %v", err)
+		return
+	}
+	if _, problems := v.Check(header, body); len(problems) > 0 {
+		t.Errorf("delivery %s differs from the catalogue: %v", header.Get("Event-Type"), problems)
+	}
+}
+
+// checkAppointmentEvent checks any delivery against the catalogue and reports whether it is the
+// Appointment event of changeAppointment's change, checking its values.
 func checkAppointmentEvent(t *testing.T, header http.Header, body []byte) bool {
 	t.Helper()
+	checkDelivery(t, header, body)
 	if header.Get("Event-Type") != "WatchTable: Appointment" {
 		return false
 	}
@@ -204,12 +224,31 @@ func TestNewcomerPathEmbedded(t *testing.T) {
 	p := startOdsim(t, "--listen", "127.0.0.1:0", "--embedded-addr", "127.0.0.1:0")
 	api := p.waitFor(t, apiRE)
 	port := p.waitFor(t, embeddedRE)
+	checkOpenAPIServed(t, strings.TrimSuffix(api, "/api/v1"))
 	subscribe(t, api, `{"EndPointUrl":"`+rc.URL+`/apievents/","WatchTable":"Appointment","PollingSeconds":1}`)
 	changeAppointment(t, port)
 	select {
 	case <-got:
 	case <-time.After(30 * time.Second):
 		t.Fatalf("no Appointment event for the change within 30s")
+	}
+}
+
+// checkOpenAPIServed compares odsim serve's /openapi.json with the committed docs/openapi.json.
+func checkOpenAPIServed(t *testing.T, base string) {
+	t.Helper()
+	resp, err := http.Get(base + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	want, err := os.ReadFile(filepath.Join("..", "..", "docs", "openapi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" || !bytes.Equal(got, want) {
+		t.Errorf("GET /openapi.json: %s %s, %d bytes; want docs/openapi.json (%d bytes)", resp.Status, resp.Header.Get("Content-Type"), len(got), len(want))
 	}
 }
 

@@ -43,6 +43,7 @@ A flag given on the command line wins over the environment.`,
 		newSubscriptionsCmd(e),
 		newReplayCmd(e),
 		newSimulateCmd(e),
+		newCatalogueCmd(e),
 	)
 	return root
 }
