@@ -2,12 +2,14 @@ package catalogue
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -117,8 +119,25 @@ func (v *Validator) CheckBody(e *Event, body []byte) []Problem {
 			return []Problem{{"body", err.Error()}}
 		}
 		ps = leaves(ve, ps)
+		// The validator's order follows map iteration: sort by element, then place, then text.
+		slices.SortStableFunc(ps, func(a, b Problem) int {
+			if c := cmp.Compare(elementIndex(a.Where), elementIndex(b.Where)); c != 0 {
+				return c
+			}
+			return cmp.Or(cmp.Compare(a.Where, b.Where), cmp.Compare(a.What, b.What))
+		})
 	}
 	return append(ps, keyOrder(e, body)...)
+}
+
+// elementIndex is n of "body[n]..." and -1 for the body itself.
+func elementIndex(where string) int {
+	rest, ok := strings.CutPrefix(where, "body[")
+	if !ok {
+		return -1
+	}
+	n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ']')])
+	return n
 }
 
 var printer = message.NewPrinter(language.English)

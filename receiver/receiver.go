@@ -52,6 +52,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/odsim/odsim/catalogue"
 )
 
 // Defaults for the zero values of Config.
@@ -93,6 +95,9 @@ type Config struct {
 	FailStatus int
 	// MaxBodyBytes bounds a request body; larger ones get 413. 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Validate checks every POST against odsim's event catalogue and prints, under its line, each way
+	// it differs (validate.go). The answer is not changed.
+	Validate bool
 
 	// Out receives the printed lines; nil discards them.
 	Out io.Writer
@@ -146,6 +151,8 @@ type Server struct {
 	randMu sync.Mutex
 	count  atomic.Int64 // POSTs read so far; numbers them for FailEvery
 
+	validator *catalogue.Validator // with Config.Validate
+
 	stopping  chan struct{} // closed when shutdown starts, to cut delays short
 	stopOnce  sync.Once
 	closeOnce sync.Once
@@ -174,6 +181,13 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, out: cfg.Out, stopping: make(chan struct{})}
 	if s.out == nil {
 		s.out = io.Discard
+	}
+	if cfg.Validate {
+		v, err := catalogue.NewValidator()
+		if err != nil {
+			return nil, fmt.Errorf("load the event catalogue: %w", err)
+		}
+		s.validator = v
 	}
 	if cfg.JSONL != "" {
 		f, err := os.OpenFile(cfg.JSONL, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -304,7 +318,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := s.record(d); err != nil {
 		notes = append(notes, "NOT RECORDED: "+err.Error())
 	}
-	s.print(arrived, formatDelivery(d, notes, s.cfg.Verbose))
+	text := formatDelivery(d, notes, s.cfg.Verbose)
+	if s.validator != nil {
+		text += s.checkDelivery(d)
+	}
+	s.print(arrived, text)
 
 	if why == "" && status == s.cfg.Status {
 		w.WriteHeader(status)

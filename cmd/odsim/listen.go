@@ -29,6 +29,11 @@ number of elements, their primary keys, the path when not "/", and the status it
 headers, raw body, status) to a file, one JSON object per line, for assertions in your own tests
 or for re-sending later. Requests other than POST get 405; bodies over 64 MiB get 413.
 
+--validate checks every POST against odsim's event catalogue (odsim catalogue): the headers Open
+Dental sends, the body against its event's JSON Schema, the order of the keys; each difference is
+printed under the delivery's line, key by key. Pointed at by a real Open Dental office's
+subscriptions, it shows where real traffic differs from odsim's catalogue.
+
 To watch how a sender retries, answer with another status (--status), slowly (--delay, Open
 Dental gives up after about 60 s), or fail some deliveries on purpose (--fail-every,
 --fail-percent; both answer --fail-status). Open Dental counts only 200 as delivered.
@@ -41,6 +46,9 @@ ODSIM_FAIL_EVERY, and so on.`,
 
   # headers and bodies too, and a record of every delivery
   odsim listen -v --jsonl deliveries.jsonl
+
+  # check every delivery against the catalogue (also in front of a real Open Dental office)
+  odsim listen --validate --addr 0.0.0.0:2097
 
   # watch retries: fail every 3rd delivery, or a fifth of them with 503
   odsim listen --fail-every 3
@@ -73,6 +81,8 @@ ODSIM_FAIL_EVERY, and so on.`,
 		"`host:port` to listen on, e.g. 0.0.0.0:2097 to accept deliveries from other machines")
 	f.BoolVarP(&cfg.Verbose, "verbose", "v", false,
 		"also print every header and the pretty-printed JSON body of each delivery")
+	f.BoolVar(&cfg.Validate, "validate", false,
+		"check every POST against odsim's event catalogue (headers, body schema, key order) and print each difference under its line (ODSIM_VALIDATE)")
 	f.StringVar(&cfg.JSONL, "jsonl", "",
 		"append every delivery to this `file`, one JSON object per line, e.g. --jsonl deliveries.jsonl")
 	f.IntVar(&cfg.Status, "status", receiver.DefaultStatus,
