@@ -8,6 +8,7 @@
 //	POST /odsim/v1/poll             {} or {"subscription":3,"settle":true} (or no body): poll now, answer what was sent
 //	GET  /odsim/v1/deliveries       ?subscription=&table=&workstation=&status=&since=&limit=&wait=
 //	GET  /odsim/v1/deliveries/{id}  one delivery with its headers and body
+//	GET  /odsim/v1/deliveries/{id}/schema  the JSON Schema of its body (schema.go)
 //	GET  /odsim/v1/workstations     the workstations odsim plays and their selected patients
 //
 // Only requests from loopback are served, unless Options.Token is set; then every request must carry
@@ -112,6 +113,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+Prefix+"poll", a.guard(a.poll))
 	mux.HandleFunc("GET "+Prefix+"deliveries", a.guard(a.listDeliveries))
 	mux.HandleFunc("GET "+Prefix+"deliveries/{id}", a.guard(a.getDelivery))
+	mux.HandleFunc("GET "+Prefix+"deliveries/{id}/schema", a.guard(a.getDeliverySchema))
 	mux.HandleFunc("GET "+Prefix+"workstations", a.guard(a.listWorkstations))
 	mux.HandleFunc(Prefix, a.guard(a.notFound))
 }

@@ -252,6 +252,19 @@ func controlPaths(r *reflector) []m {
 			{"get", op("getDelivery", "One delivery with its headers and body as sent", nil, "", control.Delivery{}, "The delivery.",
 				append(bad("id is not a number."), m{"404", controlError("The log holds no such delivery (never, or dropped).")}))},
 		}},
+		{"/odsim/v1/deliveries/{id}/schema", obj{
+			{"parameters", []obj{{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", integer}}}},
+			{"get", obj{{"operationId", "getDeliverySchema"}, {"tags", []string{"control"}}, {"security", security},
+				{"summary", "The JSON Schema (draft 2020-12) of one delivery's body, from the event catalogue"},
+				{"responses", obj{
+					{"200", obj{{"description", "A standalone JSON Schema: $defs/<Event>Body (database events) or $defs/<Event> (UI events)."}, {"content", obj{{"application/schema+json", obj{{"schema", obj{{"type", "object"}}}}}}}}},
+					{"400", controlError("id is not a number, or a query string was given.")},
+					{"404", controlError("The log holds no such delivery.")},
+					{"401", controlError("--control-token is set and the request lacks Authorization: Bearer <token>.")},
+					{"403", controlError("Without --control-token, only loopback clients (and loopback Host headers) are served.")},
+				}},
+			}},
+		}},
 		{"/odsim/v1/workstations", obj{{"get", op("listWorkstations", "The workstations odsim plays and their selected patients", nil, "", control.WorkstationList{}, "The workstations.", nil)}}},
 		{"/odsim/v1/scenarios", obj{
 			{"get", op("listScenarios", "The built-in scenarios and the runs of this odsim", nil, "", scenarioList{}, "Built-ins and runs.", nil)},
