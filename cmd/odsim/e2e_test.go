@@ -225,6 +225,7 @@ func TestNewcomerPathEmbedded(t *testing.T) {
 	api := p.waitFor(t, apiRE)
 	port := p.waitFor(t, embeddedRE)
 	checkOpenAPIServed(t, strings.TrimSuffix(api, "/api/v1"))
+	checkDocumentedStatuses(t, strings.TrimSuffix(api, "/api/v1"))
 	subscribe(t, api, `{"EndPointUrl":"`+rc.URL+`/apievents/","WatchTable":"Appointment","PollingSeconds":1}`)
 	changeAppointment(t, port)
 	select {
@@ -249,6 +250,46 @@ func checkOpenAPIServed(t *testing.T, base string) {
 	}
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" || !bytes.Equal(got, want) {
 		t.Errorf("GET /openapi.json: %s %s, %d bytes; want docs/openapi.json (%d bytes)", resp.Status, resp.Header.Get("Content-Type"), len(got), len(want))
+	}
+}
+
+// checkDocumentedStatuses sends one request to every operation of docs/openapi.json (path parameters
+// 1, no credentials, no body) and fails when the status is not one the document lists for it: the
+// document's routes and answers are odsim's.
+func checkDocumentedStatuses(t *testing.T, base string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "openapi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	params := regexp.MustCompile(`\{[^}]+\}`)
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			if method == "parameters" {
+				continue
+			}
+			var op struct {
+				Responses map[string]json.RawMessage `json:"responses"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest(strings.ToUpper(method), base+params.ReplaceAllString(path, "1"), nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if _, ok := op.Responses[fmt.Sprint(resp.StatusCode)]; !ok {
+				t.Errorf("%s %s answered %d, which docs/openapi.json does not list", strings.ToUpper(method), path, resp.StatusCode)
+			}
+		}
 	}
 }
 
