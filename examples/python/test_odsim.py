@@ -9,7 +9,11 @@ receiver, and then:
   2. changes data in the database with the mariadb client,
   3. makes odsim poll now (POST /odsim/v1/poll) instead of waiting PollingSeconds,
   4. fires PatientSelected (POST /odsim/v1/select-patient),
-  5. asserts on what its receiver got and on odsim's delivery log (GET /odsim/v1/deliveries).
+  5. asserts on what its receiver got and on odsim's delivery log (GET /odsim/v1/deliveries),
+  6. checks every body its receiver got against odsim's event catalogue: the JSON Schema of each
+     delivery (GET /odsim/v1/deliveries/{id}/schema, the same as `odsim catalogue --format jsonschema`),
+     with the small validator below (the catalogue uses only type, enum, pattern, required,
+     additionalProperties, items, minItems/maxItems and $ref), and the key order it notes (x-key-order).
 
 Run it from anywhere:
 
@@ -60,6 +64,39 @@ def sql(statements, database=None):
     return out.stdout.strip()
 
 
+def schema_problems(value, schema, root, where="body"):
+    """The ways value differs from schema, a JSON Schema of odsim's catalogue (root holds its $defs)."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return schema_problems(value, root["$defs"][name], root, where)
+    problems = []
+    kind = schema.get("type")
+    python_types = {"object": dict, "array": list, "string": str, "number": (int, float), "integer": int}
+    if kind and (not isinstance(value, python_types[kind]) or isinstance(value, bool)):
+        return ["%s: %r is not a JSON %s" % (where, value, kind)]
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append("%s: %r is not one of %s" % (where, value, schema["enum"]))
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        problems.append("%s: %r does not match %s" % (where, value, schema["pattern"]))
+    if kind == "array":
+        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
+            problems.append("%s: %d elements" % (where, len(value)))
+        for i, item in enumerate(value):
+            problems += schema_problems(item, schema["items"], root, "%s[%d]" % (where, i))
+    if kind == "object":
+        props = schema.get("properties", {})
+        problems += ["%s: missing %s" % (where, k) for k in schema.get("required", []) if k not in value]
+        if schema.get("additionalProperties") is False:
+            problems += ["%s: unexpected key %s" % (where, k) for k in value if k not in props]
+        order = schema.get("x-key-order")
+        if order and list(value) != order and sorted(value) == sorted(order):
+            problems.append("%s: keys out of order" % where)
+        for k, v in value.items():
+            if k in props:
+                problems += schema_problems(v, props[k], root, "%s.%s" % (where, k))
+    return problems
+
+
 class Receiver:
     """The consumer's webhook endpoint: records every POST; paths starting /fail answer 500."""
 
@@ -103,6 +140,7 @@ class OdsimTest(unittest.TestCase):
         if not binary:
             binary = os.path.join(cls.tmp, "odsim")
             subprocess.run(["go", "build", "-o", binary, "./cmd/odsim"], cwd=REPO, check=True)
+        cls.binary = binary
 
         cls.database = "odsim_example_" + secrets.token_hex(4)
         sql("CREATE DATABASE `%s` CHARACTER SET utf8mb3;" % cls.database)
@@ -123,6 +161,7 @@ class OdsimTest(unittest.TestCase):
             cls.tearDownClass()
             raise RuntimeError("odsim did not start: %r" % line)
         cls.base = m.group(1)
+        cls.checked = set()  # delivery IDs already checked against the catalogue
         deadline = time.time() + 10
         while True:
             try:
@@ -172,6 +211,34 @@ class OdsimTest(unittest.TestCase):
             return status, json.loads(raw) if raw else None
         except ValueError:
             return status, raw.decode()
+
+    def tearDown(self):
+        """Every body the receiver got in this test matches its delivery's schema in the catalogue."""
+        status, page = self.http("GET", "/odsim/v1/deliveries?since=0")
+        self.assertEqual(status, 200, page)
+        for d in page["deliveries"]:
+            if d["id"] in self.checked:
+                continue
+            self.checked.add(d["id"])
+            status, full = self.http("GET", "/odsim/v1/deliveries/%d" % d["id"])
+            status, schema = self.http("GET", "/odsim/v1/deliveries/%d/schema" % d["id"])
+            self.assertEqual(status, 200, schema)
+            body = json.loads(full["body"], object_pairs_hook=dict)
+            self.assertEqual(schema_problems(body, schema["anyOf"][0], schema), [], d["eventType"])
+
+    def test_catalogue_refuses_a_broken_body(self):
+        """The catalogue check can fail: a hand-broken body is refused key by key."""
+        out = subprocess.run([self.binary, "catalogue", "--format", "jsonschema", "--table", "PatientSelected"],
+                             capture_output=True, text=True, check=True)
+        schema = json.loads(out.stdout)
+        with open(os.path.join(REPO, "testdata", "golden", "PatientSelected.json")) as f:
+            body = json.load(f)
+        self.assertEqual(schema_problems(body, schema["anyOf"][0], schema), [])
+        body["ClinicNum"] = 1  # a number where Open Dental's example has a string
+        body["Extra"] = "x"
+        del body["TxtMsgOk"]
+        self.assertEqual(sorted(schema_problems(body, schema["anyOf"][0], schema)), [
+            "body.ClinicNum: 1 is not a JSON string", "body: missing TxtMsgOk", "body: unexpected key Extra"])
 
     def subscribe(self, **fields):
         status, sub = self.http("POST", "/api/v1/subscriptions", fields, {"Authorization": "ODFHIR " + KEY})
