@@ -162,8 +162,10 @@ func ElementSchema(e *Event, refs Refs) Object {
 
 func keySchema(k Key, refs Refs) Object {
 	if k.Enum != nil {
-		// A $ref with a sibling description: allowed in 2020-12 and OpenAPI 3.1.
-		return append(refs.to(k.Enum.Name), Member{"description", k.Meaning})
+		// A bare $ref: code generators (json-schema-to-typescript) turn a $ref with sibling keywords
+		// into a new type per key (ContactMethod1, ContactMethod2, ...). The key's meaning is in
+		// docs/events.md; the enum's own schema describes it.
+		return refs.to(k.Enum.Name)
 	}
 	return append(KindSchema(k.Kind), Member{"description", k.Meaning})
 }
@@ -239,8 +241,8 @@ func JSONSchema(evs []*Event) Object {
 	return Object{
 		{"$schema", "https://json-schema.org/draft/2020-12/schema"},
 		{"$id", SchemaID},
-		{"title", "odsim event bodies: " + strings.Join(names, ", ")},
-		{"description", "The JSON body of each event odsim sends as Open Dental does, generated from odsim's event catalogue. $defs/<Event>Body is a database event's body (an array), $defs/<Event> one element or a UI event's body."},
+		{"title", "EventBody"},
+		{"description", "The JSON body of each event odsim sends as Open Dental does (" + strings.Join(names, ", ") + "), generated from odsim's event catalogue. $defs/<Event>Body is a database event's body (an array), $defs/<Event> one element or a UI event's body."},
 		{"anyOf", any},
 		{"$defs", Schemas(evs, DefsRefs)},
 	}
