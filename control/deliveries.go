@@ -150,15 +150,24 @@ func eventTypeName(v string) (string, bool) {
 
 // getDelivery is GET /odsim/v1/deliveries/{id}: one delivery with the headers and body as sent.
 func (a *api) getDelivery(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.delivery(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, deliveryJSON(rec, true))
+}
+
+// delivery reads the log record the URL's {id} names, or answers the error and reports false.
+func (a *api) delivery(w http.ResponseWriter, r *http.Request) (deliveries.Record, bool) {
 	if err := noQuery(r); err != nil {
 		a.fail(w, r, err)
-		return
+		return deliveries.Record{}, false
 	}
 	v := r.PathValue("id")
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
 		a.fail(w, r, subscriptions.Errorf(subscriptions.Invalid, "The delivery ID in the URL must be a positive whole number, not %q.", shorten(v)))
-		return
+		return deliveries.Record{}, false
 	}
 	rec, ok := a.Log.Get(id)
 	if !ok {
@@ -166,9 +175,9 @@ func (a *api) getDelivery(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, subscriptions.Errorf(subscriptions.NotFound,
 			"Delivery %d is not in the log: it holds IDs %d to %d (the newest %d are kept).",
 			id, page.FirstID, page.LastID, a.Log.Capacity()))
-		return
+		return deliveries.Record{}, false
 	}
-	writeJSON(w, http.StatusOK, deliveryJSON(rec, true))
+	return rec, true
 }
 
 // noQuery refuses a query string on routes that take none, rather than ignoring a misspelt filter.

@@ -2,7 +2,6 @@ package control
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/odsim/odsim/catalogue"
 	"github.com/odsim/odsim/subscriptions"
@@ -12,24 +11,13 @@ import (
 // that delivery's body, from the event catalogue (odsim catalogue --format jsonschema --table <event>),
 // so a test that holds a delivery can validate it, or generate types for it, without knowing its event.
 func (a *api) getDeliverySchema(w http.ResponseWriter, r *http.Request) {
-	if err := noQuery(r); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	v := r.PathValue("id")
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		a.fail(w, r, subscriptions.Errorf(subscriptions.Invalid, "The delivery ID in the URL must be a positive whole number, not %q.", shorten(v)))
-		return
-	}
-	rec, ok := a.Log.Get(id)
+	rec, ok := a.delivery(w, r)
 	if !ok {
-		a.fail(w, r, subscriptions.Errorf(subscriptions.NotFound, "Delivery %d is not in the log.", id))
 		return
 	}
 	ev := catalogue.EventOf(rec.EventType)
 	if ev == nil {
-		a.fail(w, r, subscriptions.Errorf(subscriptions.NotFound, "Delivery %d has Event-Type %q, which names no event of the catalogue.", id, rec.EventType))
+		a.fail(w, r, subscriptions.Errorf(subscriptions.NotFound, "Delivery %d has Event-Type %q, which names no event of the catalogue.", rec.ID, rec.EventType))
 		return
 	}
 	doc, err := catalogue.Indent(catalogue.JSONSchema([]*catalogue.Event{ev}))
