@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/odsim/odsim/subscriptions"
 )
 
@@ -137,17 +139,25 @@ func (db *DB) DeleteSubscription(ctx context.Context, customerKey string, num in
 	return nil
 }
 
-// FindDuplicateSubscription is Open Dental's ApiSubscriptions.IsExistingSubscription: it looks for an
-// unexpired subscription of the same customer key with the same EndPointUrl, Workstation, WatchTable and
-// UiEventType, and returns the lowest such Num. Expiry is judged by the database's date, at date
-// granularity, as Open Dental's query does; the other columns compare with their own collation, as there.
+// duplicateOf is Open Dental's ApiSubscriptions.IsExistingSubscription as a condition on apisubscription
+// rows, with five parameters: CustomerKey, EndPointUrl, Workstation, WatchTable, UiEventType. A row is a
+// duplicate when it belongs to the same customer key, has the same EndPointUrl byte for byte (the
+// column's collation would make /A a duplicate of /a), the same Workstation, WatchTable and UiEventType
+// by the columns' own collation, as Open Dental compares them, and has not expired: expiry is judged by
+// the database's date, at date granularity, as Open Dental's query does.
+const duplicateOf = byCustomerKey + " AND EndPointUrl = BINARY ? AND Workstation = ? AND WatchTable = ? AND UiEventType = ?" +
+	" AND (DateTimeStop = '0001-01-01 00:00:00' OR DATE(NOW()) <= DateTimeStop)"
+
+func duplicateArgs(s subscriptions.Subscription) []any {
+	return []any{s.CustomerKey, s.EndPointURL, s.Workstation, string(s.WatchTable), string(s.UiEventType)}
+}
+
+// FindDuplicateSubscription is Open Dental's ApiSubscriptions.IsExistingSubscription (see duplicateOf):
+// it returns the lowest Num of an unexpired subscription s would duplicate.
 func (db *DB) FindDuplicateSubscription(ctx context.Context, s subscriptions.Subscription) (num int64, found bool, err error) {
 	err = db.db.QueryRowContext(ctx,
-		"SELECT ApiSubscriptionNum FROM apisubscription WHERE "+byCustomerKey+
-			" AND EndPointUrl = ? AND Workstation = ? AND WatchTable = ? AND UiEventType = ?"+
-			" AND (DateTimeStop = '0001-01-01 00:00:00' OR DATE(NOW()) <= DateTimeStop)"+
-			" ORDER BY ApiSubscriptionNum LIMIT 1",
-		s.CustomerKey, s.EndPointURL, s.Workstation, string(s.WatchTable), string(s.UiEventType)).Scan(&num)
+		"SELECT ApiSubscriptionNum FROM apisubscription WHERE "+duplicateOf+" ORDER BY ApiSubscriptionNum LIMIT 1",
+		duplicateArgs(s)...).Scan(&num)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -155,6 +165,67 @@ func (db *DB) FindDuplicateSubscription(ctx context.Context, s subscriptions.Sub
 		return 0, false, fmt.Errorf("look for duplicate subscription: %w", err)
 	}
 	return num, true, nil
+}
+
+// CreateSubscriptionUnlessExists inserts s unless an unexpired subscription it would duplicate exists
+// (see duplicateOf); then it returns that one with existing true and writes nothing. The check and the
+// insert are one statement, INSERT ... SELECT ... WHERE NOT EXISTS, so that requests racing each other
+// cannot both insert: MyISAM (Open Dental's engine) locks the table for the statement, and InnoDB's
+// locks on the rows read make one of two racing statements wait or fail with a deadlock, which is tried
+// again.
+func (db *DB) CreateSubscriptionUnlessExists(ctx context.Context, s subscriptions.Subscription) (sub subscriptions.Subscription, existing bool, err error) {
+	var start any // nil: COALESCE falls through to NOW()
+	if !s.DateTimeStart.IsZero() {
+		start = dbTime(s.DateTimeStart)
+	}
+	args := append([]any{s.EndPointURL, s.Workstation, s.CustomerKey, string(s.WatchTable), s.PollingSeconds,
+		string(s.UiEventType), start, dbTime(s.DateTimeStop), s.Note}, duplicateArgs(s)...)
+	for attempt := 1; ; attempt++ {
+		res, err := db.db.ExecContext(ctx,
+			"INSERT INTO apisubscription (EndPointUrl, Workstation, CustomerKey, WatchTable, PollingSeconds, "+
+				"UiEventType, DateTimeStart, DateTimeStop, Note) SELECT ?, ?, ?, ?, ?, ?, COALESCE(?, NOW()), ?, ? FROM DUAL "+
+				"WHERE NOT EXISTS (SELECT 1 FROM apisubscription WHERE "+duplicateOf+")", args...)
+		if isDeadlock(err) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return subscriptions.Subscription{}, false, fmt.Errorf("insert subscription: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return subscriptions.Subscription{}, false, fmt.Errorf("insert subscription: %w", err)
+		}
+		if n == 1 {
+			num, err := res.LastInsertId()
+			if err != nil {
+				return subscriptions.Subscription{}, false, fmt.Errorf("insert subscription: read its number: %w", err)
+			}
+			created, err := db.GetSubscription(ctx, s.CustomerKey, num)
+			if err != nil {
+				return subscriptions.Subscription{}, false, fmt.Errorf("read created subscription %d: %w", num, err)
+			}
+			return created, false, nil
+		}
+		num, found, err := db.FindDuplicateSubscription(ctx, s)
+		if err != nil {
+			return subscriptions.Subscription{}, false, err
+		}
+		if found {
+			dup, err := db.GetSubscription(ctx, s.CustomerKey, num)
+			return dup, true, err
+		}
+		// The duplicate was deleted (or expired) between the two statements: try again.
+		if attempt >= 5 {
+			return subscriptions.Subscription{}, false, errors.New("insert subscription: a duplicate kept appearing and disappearing")
+		}
+	}
+}
+
+// isDeadlock reports whether err is InnoDB's deadlock (1213) or lock wait timeout (1205), after which
+// the statement can be tried again.
+func isDeadlock(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
 // querySubscriptions reads the subscriptions matching where (a fixed clause from this file) by Num.

@@ -284,3 +284,81 @@ func TestSubscriptionStoreErrorsAreInternal(t *testing.T) {
 		t.Fatalf("list on a closed database = %v, want a wrapped internal error", err)
 	}
 }
+
+// CreateSubscriptionUnlessExists checks for a duplicate and inserts in one statement: 50 identical
+// calls at once create one subscription on either engine, and on MariaDB whether apisubscription is
+// MyISAM (Open Dental's schema) or InnoDB (as a user's own database may have it).
+func TestCreateSubscriptionUnlessExistsIsAtomic(t *testing.T) {
+	race := func(t *testing.T, db *store.DB) {
+		t.Helper()
+		ctx := context.Background()
+		const n = 50
+		s := dbSub("KeyA", "https://myserver/apievents/")
+		type result struct {
+			num      int64
+			existing bool
+			err      error
+		}
+		results := make(chan result, n)
+		start := make(chan struct{})
+		for range n {
+			go func() {
+				<-start
+				sub, existing, err := db.CreateSubscriptionUnlessExists(ctx, s)
+				results <- result{sub.Num, existing, err}
+			}()
+		}
+		close(start)
+		created, nums := 0, map[int64]bool{}
+		for range n {
+			r := <-results
+			if r.err != nil {
+				t.Fatalf("create: %v", r.err)
+			}
+			if !r.existing {
+				created++
+			}
+			nums[r.num] = true
+		}
+		list, err := db.ListSubscriptions(ctx, "KeyA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created != 1 || len(nums) != 1 || len(list) != 1 {
+			t.Errorf("%d calls at once: %d created, numbers %v, %d rows; want one", n, created, nums, len(list))
+		}
+	}
+	engines(t, race)
+	t.Run("innodb", func(t *testing.T) {
+		t.Parallel()
+		storetest.RequireServer(t)
+		db := storetest.New(t)
+		if _, err := db.SQL().Exec("ALTER TABLE apisubscription ENGINE=InnoDB"); err != nil {
+			t.Fatal(err)
+		}
+		race(t, db)
+	})
+}
+
+// EndPointUrls are compared byte for byte: a path in another letter case is another endpoint, though
+// the column's collation would call the two equal.
+func TestDuplicateComparesURLsByteForByte(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, existing, err := db.CreateSubscriptionUnlessExists(ctx, dbSub("KeyA", "https://myserver/a"))
+		if err != nil || existing {
+			t.Fatalf("create /a: %v, existing %v", err, existing)
+		}
+		b, existing, err := db.CreateSubscriptionUnlessExists(ctx, dbSub("KeyA", "https://myserver/A"))
+		if err != nil || existing || b.Num == a.Num {
+			t.Fatalf("create /A: %+v, existing %v, %v; want a new subscription", b, existing, err)
+		}
+		again, existing, err := db.CreateSubscriptionUnlessExists(ctx, dbSub("KeyA", "https://myserver/A"))
+		if err != nil || !existing || again != b {
+			t.Fatalf("create /A again: %+v, existing %v, %v; want %+v", again, existing, err, b)
+		}
+		if _, found, _ := db.FindDuplicateSubscription(ctx, dbSub("KeyA", "HTTPS://MYSERVER/A")); found {
+			t.Error("a URL in other letter case was found as a duplicate")
+		}
+	})
+}

@@ -3,12 +3,13 @@ package subscriptions
 import (
 	"crypto/subtle"
 	"errors"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/odsim/odsim/httpjson"
 )
 
 // DefaultMaxBodyBytes bounds a request body when HandlerOptions.MaxBodyBytes is 0. A subscription is a
@@ -60,12 +61,15 @@ func Register(mux *http.ServeMux, store Store, opts HandlerOptions) {
 	a.routes(mux)
 }
 
+// Path is where Open Dental's API Service serves the Subscriptions API.
+const Path = "/api/v1/subscriptions"
+
 // routes lists every route of the API.
 func (a *api) routes(mux *http.ServeMux) {
-	mux.Handle("POST /api/v1/subscriptions", a.authorized(a.createSubscription))
-	mux.Handle("GET /api/v1/subscriptions", a.authorized(a.listSubscriptions))
-	mux.Handle("PUT /api/v1/subscriptions/{num}", a.authorized(a.updateSubscription))
-	mux.Handle("DELETE /api/v1/subscriptions/{num}", a.authorized(a.deleteSubscription))
+	mux.Handle("POST "+Path, a.authorized(a.createSubscription))
+	mux.Handle("GET "+Path, a.authorized(a.listSubscriptions))
+	mux.Handle("PUT "+Path+"/{num}", a.authorized(a.updateSubscription))
+	mux.Handle("DELETE "+Path+"/{num}", a.authorized(a.deleteSubscription))
 }
 
 // createSubscription is POST /api/v1/subscriptions: 201 and the stored subscription.
@@ -258,15 +262,15 @@ func (a *api) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
 		return nil, Errorf(Invalid, "Content-Type charset must be utf-8.")
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, Errorf(TooLarge, "Request body is larger than %d bytes.", a.maxBody)
+	data, err := httpjson.ReadBody(w, r, a.maxBody)
+	var je *httpjson.Error
+	if errors.As(err, &je) {
+		if je.Status == http.StatusRequestEntityTooLarge {
+			return nil, Errorf(TooLarge, "%s", je.Message)
 		}
-		return nil, Errorf(Invalid, "Request body could not be read.")
+		return nil, Errorf(Invalid, "%s", je.Message)
 	}
-	return data, nil
+	return data, err
 }
 
 // fail answers with err's status and caller-safe message. Internal errors are logged here, once, with
@@ -281,8 +285,4 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // writeJSON sends body, already JSON, with status.
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(body) // an error means the client went away: nothing left to tell it
-}
+func writeJSON(w http.ResponseWriter, status int, body []byte) { httpjson.WriteRaw(w, status, body) }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -333,6 +334,74 @@ func withDB(extra string) string {
 	return `{"EndPointUrl":"https://x/","WatchTable":"Patient","PollingSeconds":5` + extra + `}`
 }
 
+// Identical POSTs arriving together create one subscription: Open Dental refuses duplicates, and the
+// check and the insert are one statement. Before, 30 at once gave 2, 12, 1, 5, 2 subscriptions in five
+// trials. Every other POST is refused as the duplicate of the one created.
+func TestConcurrentIdenticalCreatesMakeOne(t *testing.T) {
+	t.Parallel()
+	storetest.RequireServer(t) // the race is the server's: MariaDB, as in the issue
+	s := newAPIServer(t, subscriptions.HandlerOptions{})
+	const n = 50
+	// Warm n connections to the API and as many to the database first (n concurrent GETs), so that the
+	// POSTs below arrive together instead of one connection set-up after the other.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
+	t.Cleanup(client.CloseIdleConnections)
+	send := func(method, body string) int {
+		req, _ := http.NewRequest(method, s.url+base, strings.NewReader(body))
+		req.Header.Set("Authorization", authA)
+		req.Header.Set("Content-Type", jsonType)
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	var warm sync.WaitGroup
+	for range n {
+		warm.Go(func() { send("GET", "") })
+	}
+	warm.Wait()
+	statuses := make(chan int, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			statuses <- send("POST", docCreateDB)
+		}()
+	}
+	close(start)
+	created, refused := 0, 0
+	for range n {
+		switch st := <-statuses; st {
+		case http.StatusCreated:
+			created++
+		case http.StatusBadRequest:
+			refused++
+		default:
+			t.Errorf("a POST got %d", st)
+		}
+	}
+	var rows int
+	if err := s.db.SQL().QueryRow("SELECT COUNT(*) FROM apisubscription").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if created != 1 || refused != n-1 || rows != 1 {
+		t.Errorf("%d identical POSTs at once: %d created, %d refused, %d rows; want 1, %d, 1", n, created, refused, rows, n-1)
+	}
+}
+
+// EndPointUrls are compared byte for byte, as everywhere else in the API: a path differing only in
+// letter case is another endpoint, not a duplicate (the column's collation would say it is one).
+func TestCreateComparesURLsByteForByte(t *testing.T) {
+	t.Parallel()
+	s := newAPIServer(t, subscriptions.HandlerOptions{})
+	s.mustDo(http.StatusCreated, "POST", base, authA, `{"EndPointUrl":"https://myserver/a","UiEventType":"PatientSelected"}`)
+	s.mustDo(http.StatusCreated, "POST", base, authA, `{"EndPointUrl":"https://myserver/A","UiEventType":"PatientSelected"}`)
+	s.mustDo(http.StatusBadRequest, "POST", base, authA, `{"EndPointUrl":"https://myserver/A","UiEventType":"PatientSelected"}`)
+}
+
 func TestCreateRejects(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t, subscriptions.HandlerOptions{})
@@ -343,6 +412,8 @@ func TestCreateRejects(t *testing.T) {
 		notURL      = " is not an absolute http or https URL with a host, such as https://myserver/apievents/."
 		unknownList = "the fields are EndPointUrl, Workstation, WatchTable, PollingSeconds, UiEventType, DateTimeStart, DateTimeStop, Note."
 		dateForm    = " is not a date: use yyyy-MM-dd or yyyy-MM-dd HH:mm:ss."
+		lone        = ", which is not a character: send the character's surrogate pair, or the character itself."
+		nul         = ": it is not text a column can hold."
 	)
 	long := strings.Repeat("x", 256)
 	cases := []badCase{
@@ -410,6 +481,15 @@ func TestCreateRejects(t *testing.T) {
 		post("Workstation 256", withDB(`,"Workstation":"`+long+`"`), 400, "Workstation must be 255 characters or fewer (it has 256)."),
 		post("Note 256", withDB(`,"Note":"`+long+`"`), 400, "Note must be 255 characters or fewer (it has 256)."),
 		post("Note emoji as surrogate pair", withDB(`,"Note":"\ud83d\ude00"`), 400, "Note cannot hold characters outside Unicode's Basic Multilingual Plane (such as emoji): Open Dental's utf8 columns cannot store them."),
+		// encoding/json turns a lone surrogate into U+FFFD and keeps U+0000: stored, both would change what was sent.
+		post("Note lone surrogate", withDB(`,"Note":"a\ud800b"`), 400, `Note holds a lone UTF-16 surrogate (\ud800)`+lone),
+		post("Note lone low surrogate", withDB(`,"Note":"a\uDC00"`), 400, `Note holds a lone UTF-16 surrogate (\udc00)`+lone),
+		post("Note high surrogate then text", withDB(`,"Note":"\ud83dx"`), 400, `Note holds a lone UTF-16 surrogate (\ud83d)`+lone),
+		post("Note NUL", withDB(`,"Note":"a\u0000b"`), 400, `Note must not contain U+0000 (\u0000)`+nul),
+		post("Workstation NUL", withDB(`,"Workstation":"\u0000"`), 400, `Workstation must not contain U+0000 (\u0000)`+nul),
+		post("EndPointUrl port 99999", `{"EndPointUrl":"https://127.0.0.1:99999/","UiEventType":"PatientSelected"}`, 400, `EndPointUrl "https://127.0.0.1:99999/" has port 99999: a port is a number from 1 to 65535.`),
+		post("EndPointUrl port 0", `{"EndPointUrl":"http://localhost:0/","UiEventType":"PatientSelected"}`, 400, `EndPointUrl "http://localhost:0/" has port 0: a port is a number from 1 to 65535.`),
+		post("EndPointUrl port 65536", `{"EndPointUrl":"http://[::1]:65536/","UiEventType":"PatientSelected"}`, 400, `EndPointUrl "http://[::1]:65536/" has port 65536: a port is a number from 1 to 65535.`),
 
 		post("both kinds", `{"EndPointUrl":"https://x/","WatchTable":"Patient","PollingSeconds":5,"UiEventType":"PatientSelected"}`, 400, "Give WatchTable or UiEventType, not both: a subscription is for database events or UI events."),
 		post("neither kind", `{"EndPointUrl":"https://x/","PollingSeconds":5}`, 400, "WatchTable or UiEventType is required: WatchTable for database events, UiEventType for UI events."),

@@ -4,18 +4,10 @@ import "context"
 
 // create stores s unless an unexpired subscription of the same key with the same EndPointUrl,
 // Workstation, WatchTable and UiEventType exists (Open Dental's IsExistingSubscription); then it returns
-// that one with existing true and writes nothing.
+// that one with existing true and writes nothing. The store does both at once, so that identical
+// requests arriving together create one subscription.
 func create(ctx context.Context, st Store, s Subscription) (sub Subscription, existing bool, err error) {
-	num, found, err := st.FindDuplicateSubscription(ctx, s)
-	if err != nil {
-		return Subscription{}, false, err
-	}
-	if found {
-		sub, err := st.GetSubscription(ctx, s.CustomerKey, num)
-		return sub, true, err
-	}
-	sub, err = st.CreateSubscription(ctx, s)
-	return sub, false, err
+	return st.CreateSubscriptionUnlessExists(ctx, s)
 }
 
 // Spec is what a caller of odsim's own tools asks to subscribe to: the fields of a POST body.

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/odsim/odsim/httpjson"
 )
 
 // maxText is the length, in characters, of apisubscription's varchar(255) columns. A longer value would
@@ -32,8 +34,33 @@ type bodyField struct {
 	refusal string // non-empty: the key is Open Dental's but not settable here; this is the message
 }
 
+// bodyFields are the keys a body may hold, with their rules.
+type bodyFields []bodyField
+
+// object is the shape package httpjson checks: the settable keys, and the refused ones with why.
+func (fs bodyFields) object() httpjson.Object {
+	o := httpjson.Object{Refused: map[string]string{}}
+	for _, f := range fs {
+		if f.refusal != "" {
+			o.Refused[f.name] = f.refusal
+		} else {
+			o.Fields = append(o.Fields, f.name)
+		}
+	}
+	return o
+}
+
+func (fs bodyFields) lookup(key string) bodyField {
+	for _, f := range fs {
+		if f.name == key {
+			return f
+		}
+	}
+	panic("subscriptions: no field " + key) // httpjson checked the keys
+}
+
 // createFields are the keys a POST body may hold.
-var createFields = []bodyField{
+var createFields = bodyFields{
 	{name: "EndPointUrl"},
 	{name: "Workstation"},
 	{name: "WatchTable"},
@@ -48,7 +75,7 @@ var createFields = []bodyField{
 
 // updateFields are the keys a PUT body may hold: Open Dental's updatable fields, and the others by name
 // so the caller learns they cannot change.
-var updateFields = []bodyField{
+var updateFields = bodyFields{
 	{name: "EndPointUrl"},
 	{name: "Workstation"},
 	{name: "PollingSeconds", kind: intField},
@@ -95,15 +122,17 @@ func (b *requestBody) stringTarget(name string) **string {
 }
 
 // decodeBody decodes data, a request body, strictly: it must be UTF-8 holding exactly one JSON object
-// whose keys are among fields, each given once, each of its field's type and not null. The first
-// problem found, in document order, is returned as an Invalid *Error naming the field.
-func decodeBody(data []byte, fields []bodyField) (requestBody, error) {
+// whose keys are among fields, each given once (package httpjson, which also refuses U+0000 and lone
+// surrogates in strings), each of its field's type and not null. Problems with the keys are found
+// first; then the first value of the wrong type, in document order. Each is an Invalid *Error naming
+// the field.
+func decodeBody(data []byte, fields bodyFields) (requestBody, error) {
 	var body requestBody
-	if !utf8.Valid(data) {
-		return body, Errorf(Invalid, "Request body is not valid UTF-8.")
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 && utf8.Valid(data) {
 		return body, Errorf(Invalid, "Request body is empty: send a JSON object.")
+	}
+	if err := fields.object().Check(data); err != nil {
+		return body, Errorf(Invalid, "%s", err.Error())
 	}
 	var raw json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -123,21 +152,12 @@ func decodeBody(data []byte, fields []bodyField) (requestBody, error) {
 	if tok != json.Delim('{') {
 		return body, Errorf(Invalid, "Request body must be a JSON object, not %s.", describeToken(tok))
 	}
-	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return body, Errorf(Invalid, "Request body is not valid JSON: %s.", err.Error())
 		}
-		key := tok.(string) // the syntax was checked above: object keys are strings
-		if seen[key] {
-			return body, Errorf(Invalid, "%s is given more than once.", quoteKey(key))
-		}
-		seen[key] = true
-		f, err := lookupField(key, fields)
-		if err != nil {
-			return body, err
-		}
+		f := fields.lookup(tok.(string)) // the syntax and the keys were checked above
 		if tok, err = dec.Token(); err != nil {
 			return body, Errorf(Invalid, "Request body is not valid JSON: %s.", err.Error())
 		}
@@ -146,29 +166,6 @@ func decodeBody(data []byte, fields []bodyField) (requestBody, error) {
 		}
 	}
 	return body, nil
-}
-
-// lookupField finds key among fields, or explains why it is refused.
-func lookupField(key string, fields []bodyField) (bodyField, error) {
-	var names []string
-	for _, f := range fields {
-		if f.name == key {
-			if f.refusal != "" {
-				return bodyField{}, &Error{Code: Invalid, Message: f.refusal}
-			}
-			return f, nil
-		}
-		if f.refusal == "" {
-			names = append(names, f.name)
-		}
-	}
-	for _, f := range fields {
-		if strings.EqualFold(f.name, key) {
-			return bodyField{}, Errorf(Invalid, "Unknown field %s: field names are case-sensitive; did you mean %s?",
-				quoteKey(key), f.name)
-		}
-	}
-	return bodyField{}, Errorf(Invalid, "Unknown field %s: the fields are %s.", quoteKey(key), strings.Join(names, ", "))
 }
 
 // set stores the JSON value tok (a scalar, or the opening delimiter of an object or array) in f's field.
@@ -385,6 +382,12 @@ func checkEndPointURL(v string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return Errorf(Invalid, "EndPointUrl %s is not an absolute http or https URL with a host, such as https://myserver/apievents/.",
 			quoteKey(v))
+	}
+	if p := u.Port(); p != "" {
+		// url.Parse checks that a port is digits, not that it is one: :99999 would fail every POST.
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return Errorf(Invalid, "EndPointUrl %s has port %s: a port is a number from 1 to 65535.", quoteKey(v), shorten(p))
+		}
 	}
 	return nil
 }

@@ -111,9 +111,11 @@ type Store interface {
 	UpdateSubscription(ctx context.Context, customerKey string, num int64, u Update) (Subscription, error)
 	// DeleteSubscription deletes one subscription of the key.
 	DeleteSubscription(ctx context.Context, customerKey string, num int64) error
-	// FindDuplicateSubscription is Open Dental's IsExistingSubscription: the Num of an unexpired
-	// subscription of s.CustomerKey with s's EndPointUrl, Workstation, WatchTable and UiEventType.
-	FindDuplicateSubscription(ctx context.Context, s Subscription) (num int64, found bool, err error)
+	// CreateSubscriptionUnlessExists creates s as CreateSubscription does, unless an unexpired
+	// subscription of s.CustomerKey with s's EndPointUrl (byte for byte), Workstation, WatchTable and
+	// UiEventType exists (Open Dental's IsExistingSubscription); then it returns that one with
+	// existing true. Check and insert are atomic: concurrent identical calls create one.
+	CreateSubscriptionUnlessExists(ctx context.Context, s Subscription) (sub Subscription, existing bool, err error)
 }
 
 // Date and date-time formats of Open Dental's API ("yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss").
