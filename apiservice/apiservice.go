@@ -60,6 +60,14 @@ type Config struct {
 	APIKeys []string
 	// ControlToken, when set, is required on the control API, which then answers on every address.
 	ControlToken string
+	// AllowedHosts are the Host names, besides loopback ones, that the control API answers (and, on a
+	// loopback listener, the Subscriptions API). A specific --listen host is allowed without listing it.
+	AllowedHosts []string
+	// AllowSQL lets scenarios with sql: steps run through the control API. With a listener that is not
+	// loopback only, it needs ControlToken.
+	AllowSQL bool
+	// HTTP bounds the listener's clients: timeouts and caps.
+	HTTP HTTPLimits
 
 	// Subscribe are subscriptions created at start unless an identical one exists, owned by
 	// SubscribeKey.
@@ -120,7 +128,51 @@ func (c Config) withDefaults() Config {
 	if c.Version == "" {
 		c.Version = "dev"
 	}
+	c.HTTP = c.HTTP.withDefaults()
 	return c
+}
+
+// validate refuses settings that cannot work together.
+func (c Config) validate() error {
+	if c.AllowSQL && c.ControlToken == "" && !loopbackHost(c.Listen) {
+		return fmt.Errorf("--allow-sql with --listen %s needs --control-token: on an address other machines can reach, raw SQL must never be one unauthenticated request away", c.Listen)
+	}
+	for _, h := range c.AllowedHosts {
+		if _, err := control.NormalizeHost(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loopbackHost reports whether addr (host:port) names a loopback address or localhost only; any other
+// name, and an empty or unspecified host (every interface), is not.
+func loopbackHost(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	return strings.EqualFold(host, "localhost")
+}
+
+// allowedHosts are cfg's AllowedHosts and the --listen host, when it names one address or name (a
+// client that reaches odsim there sends it as Host).
+func (c Config) allowedHosts() []string {
+	out := append([]string(nil), c.AllowedHosts...)
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil || host == "" {
+		return out
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return out
+	}
+	if _, err := control.NormalizeHost(host); err == nil {
+		out = append(out, host)
+	}
+	return out
 }
 
 // Service is a running simulated API Service.
@@ -131,6 +183,7 @@ type Service struct {
 	db         *store.DB
 	dsn        string
 	embedded   *embedded.Server // nil with a DSN
+	loopback   bool             // the listener is on a loopback address only
 	subscribed []Subscribed
 
 	dlog      *deliveries.Log
@@ -160,6 +213,9 @@ type Subscribed struct {
 // called. On error nothing is left running.
 func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	s := &Service{cfg: cfg, log: cfg.Logger, stopped: make(chan struct{}), closed: make(chan struct{})}
 	var undo []func()
 	defer func() {
@@ -175,6 +231,8 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		return nil, fmt.Errorf("cannot listen on %s: %w", cfg.Listen, listenCause(err))
 	}
 	undo = append(undo, func() { s.ln.Close() })
+	s.loopback = s.ln.Addr().(*net.TCPAddr).IP.IsLoopback()
+	s.ln = newLimitListener(s.ln, cfg.HTTP.MaxConnections, s.log)
 
 	if err := s.openDatabase(ctx); err != nil {
 		return nil, err
@@ -189,7 +247,9 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	}
 	undo = append(undo, s.closeRecording)
 
-	s.assemble()
+	if err := s.assemble(); err != nil {
+		return nil, err
+	}
 	undo = append(undo, func() { closeUIEvents(s.ui); s.scenarios.Close() })
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -280,34 +340,54 @@ func (s *Service) closeRecording() {
 }
 
 // assemble builds the sender, UI events, the poller, scenario runs and the HTTP routes.
-func (s *Service) assemble() {
+func (s *Service) assemble() error {
 	cfg := s.cfg
 	sender := webhook.NewSender(webhook.Config{Timeout: cfg.Timeout, UserAgent: "odsim/" + cfg.Version, Logger: s.log})
 	met := metrics.New()
 	s.ui = uievents.New(uievents.Config{Workstations: cfg.Workstations, Observe: observeUI(s.dlog, met)}, s.db, sender)
 	s.poller = poller.New(poller.Config{Workstations: cfg.Workstations, WindowLag: cfg.WindowLag, Logger: s.log,
 		Observe: observeDatabase(s.dlog, met)}, s.db, sender)
-	s.scenarios = scenario.NewManager(scenario.ManagerConfig{DB: s.db.SQL(), Selector: selector(s.ui), Logger: s.log})
+	s.scenarios = scenario.NewManager(scenario.ManagerConfig{DB: s.db.SQL(), Selector: selector(s.ui), Logger: s.log,
+		MaxRunning: cfg.HTTP.MaxScenarioRuns})
+	routes, err := s.routes(met)
+	if err != nil {
+		return err
+	}
 	s.http = &http.Server{
-		Handler:           s.routes(met),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           cfg.HTTP.bounded(routes),
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	return nil
 }
 
-// routes lists every route of the listener.
-func (s *Service) routes(met *metrics.Metrics) http.Handler {
+// routes lists every route of the listener: Open Dental's Subscriptions API, odsim's control API,
+// metrics and health.
+func (s *Service) routes(met *metrics.Metrics) (http.Handler, error) {
 	cfg := s.cfg
+	hosts := cfg.allowedHosts()
 	mux := http.NewServeMux()
-	subscriptions.Register(mux, s.db, subscriptions.HandlerOptions{APIKeys: cfg.APIKeys, Logger: s.log})
-	control.Register(mux, control.Services{Poller: s.poller, Workstations: s.ui, Log: s.dlog, Clock: s.db},
-		control.Options{Logger: s.log, Token: cfg.ControlToken})
-	// Scenario runs are control routes: loopback only, or the control token.
-	scenarioMux := http.NewServeMux()
-	scenario.Register(scenarioMux, s.scenarios)
-	guarded := control.Guard(cfg.ControlToken, scenarioMux)
-	mux.Handle("/odsim/v1/scenarios", guarded)
-	mux.Handle("/odsim/v1/scenarios/", guarded)
+	api := subscriptions.NewHandler(s.db, subscriptions.HandlerOptions{APIKeys: cfg.APIKeys, Logger: s.log})
+	if s.loopback {
+		// On loopback only, no other name can be meant: a Host that is not this machine is a page on
+		// a DNS-rebinding domain, which must not subscribe a URL of its own to the practice's rows.
+		g, err := control.NewGuard(control.GuardConfig{AllowedHosts: hosts})
+		if err != nil {
+			return nil, err
+		}
+		api = g.HostOnly(api)
+	}
+	mux.Handle(subscriptions.Path, api)
+	mux.Handle(subscriptions.Path+"/", api)
+	err := control.Register(mux,
+		control.Services{Poller: s.poller, Pollable: s.db, Workstations: s.ui, Log: s.dlog, Clock: s.db, Scenarios: s.scenarios},
+		control.Options{Logger: s.log, Token: cfg.ControlToken, AllowedHosts: hosts, AllowSQL: cfg.AllowSQL,
+			MaxLongPolls: cfg.HTTP.MaxLongPolls})
+	if err != nil {
+		return nil, err
+	}
 	mux.Handle("GET /metrics", met.Handler())
 	mux.Handle("GET "+openapi.Path, openapi.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -317,7 +397,7 @@ func (s *Service) routes(met *metrics.Metrics) http.Handler {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	return mux
+	return mux, nil
 }
 
 // Addr is the address the API listens on, e.g. 127.0.0.1:30223.

@@ -54,6 +54,7 @@ func NewClient(addr string, hc *http.Client) (*Client, error) {
 type APIError struct {
 	Status  int
 	Message string
+	Code    string // the control API's error code (errors.go), "" from Open Dental's API
 }
 
 func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }
@@ -232,7 +233,8 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values,
 		return fmt.Errorf("read answer of %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return &APIError{Status: resp.StatusCode, Message: errorMessage(data, resp.Status)}
+		msg, code := errorMessage(data, resp.Status)
+		return &APIError{Status: resp.StatusCode, Message: msg, Code: code}
 	}
 	if out == nil {
 		return nil
@@ -243,18 +245,19 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values,
 	return nil
 }
 
-// errorMessage reads an error answer: odsim's {"error": "..."}, Open Dental's JSON string, or text.
-func errorMessage(data []byte, status string) string {
-	var obj errorBody
+// errorMessage reads an error answer: odsim's {"error": "...", "code": "..."}, Open Dental's JSON
+// string, or text.
+func errorMessage(data []byte, status string) (message, code string) {
+	var obj ErrorBody
 	if json.Unmarshal(data, &obj) == nil && obj.Error != "" {
-		return obj.Error
+		return obj.Error, obj.Code
 	}
 	var s string
 	if json.Unmarshal(data, &s) == nil && s != "" {
-		return s
+		return s, ""
 	}
 	if t := strings.TrimSpace(string(data)); t != "" && len(t) < 500 {
-		return t
+		return t, ""
 	}
-	return status
+	return status, ""
 }

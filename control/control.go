@@ -1,41 +1,29 @@
 // Package control is odsim's own control API, served under /odsim/v1/ beside Open Dental's API, so
 // that tests in any language can drive the simulator with plain HTTP instead of waiting for timers: poll
-// now, fire UI events, and read the delivery log. Client is the same API from Go, for the CLI.
+// now, fire UI events, read the delivery log, run scenarios. Client is the same API from Go, for the
+// CLI. GET /odsim/v1/ lists every route (routes below is the one list).
 //
-// Routes (JSON in and out; errors are {"error": "message"} with a 4xx naming the field, or 500):
+// Answers are JSON; errors are {"error": "message", "code": "invalid"} with a 4xx whose message names the
+// field (errors.go has the codes), or 500. Every route is behind the Guard (guard.go): the Host must be
+// this machine, the caller loopback or holding --control-token, and a write must come from no other
+// site's page and say Content-Type: application/json.
 //
-//	POST /odsim/v1/select-patient   {"workstation":"MOLLYR","patNum":28,"wait":true}
-//	POST /odsim/v1/poll             {} or {"subscription":3,"settle":true} (or no body): poll now, answer what was sent
-//	GET  /odsim/v1/deliveries       ?subscription=&table=&workstation=&status=&since=&limit=&wait=
-//	GET  /odsim/v1/deliveries/{id}  one delivery with its headers and body
-//	GET  /odsim/v1/deliveries/{id}/schema  the JSON Schema of its body (schema.go)
-//	GET  /odsim/v1/workstations     the workstations odsim plays and their selected patients
-//
-// Only requests from loopback are served, unless Options.Token is set; then every request must carry
-// "Authorization: Bearer <token>" (auth.go).
-//
-// Bodies are decoded strictly: an unknown field, a field of the wrong type, trailing data or a body over
-// MaxBodyBytes is refused with 400 (413 for size) before anything happens. A POST with a body must say
-// Content-Type: application/json, which also keeps web pages from posting to a local odsim.
+// Bodies are decoded strictly (package httpjson): an unknown field, a field of the wrong type, trailing
+// data, U+0000 or a lone surrogate in a string, or a body over its limit is refused with 400 (413 for
+// size) before anything happens.
 package control
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/odsim/odsim/deliveries"
+	"github.com/odsim/odsim/httpjson"
 	"github.com/odsim/odsim/poller"
+	"github.com/odsim/odsim/scenario"
 	"github.com/odsim/odsim/subscriptions"
 	"github.com/odsim/odsim/uievents"
 )
@@ -43,12 +31,25 @@ import (
 // Prefix is where the control API lives on odsim's listener.
 const Prefix = "/odsim/v1/"
 
-// DefaultMaxBodyBytes bounds a request body: control requests are a few dozen bytes.
-const DefaultMaxBodyBytes = 16 << 10
+// Defaults of Options.
+const (
+	// DefaultMaxBodyBytes bounds a request body: control requests are a few dozen bytes (a scenario's
+	// body has its own bound, MaxScenarioBytes).
+	DefaultMaxBodyBytes = 16 << 10
+	// DefaultMaxLongPolls bounds the long polls (GET deliveries?wait=) held open at once; each holds a
+	// connection and a goroutine for up to MaxWait.
+	DefaultMaxLongPolls = 64
+)
 
 // Poller polls database events now.
 type Poller interface {
 	PollNow(ctx context.Context, num int64) ([]poller.Outcome, error)
+}
+
+// Pollable lists the subscriptions the poller would poll, so that a poll request naming one that does
+// not exist is refused before it waits for anything (*store.DB is one).
+type Pollable interface {
+	PollableSubscriptions(ctx context.Context, dueOnly bool) ([]subscriptions.Subscription, error)
 }
 
 // Workstations fire UI events.
@@ -65,9 +66,11 @@ type Clock interface {
 // Services are what the control API drives.
 type Services struct {
 	Poller       Poller
+	Pollable     Pollable // nil: POST poll checks the subscription only by polling it
 	Workstations Workstations
 	Log          *deliveries.Log
 	Clock        Clock
+	Scenarios    *scenario.Manager // nil: no scenario routes
 }
 
 // Options configures the control API.
@@ -75,233 +78,171 @@ type Options struct {
 	MaxBodyBytes int64 // DefaultMaxBodyBytes when 0
 	// MaxWait bounds the long poll of GET deliveries?wait=; DefaultMaxWait when 0.
 	MaxWait time.Duration
+	// MaxLongPolls bounds the long polls waiting at once; more get 429. DefaultMaxLongPolls when 0.
+	MaxLongPolls int
 	// Logger receives internal errors, once each; nil discards them.
 	Logger *slog.Logger
-	// Token, when set, is required as "Authorization: Bearer <token>" on every control request, from
-	// any address; when empty, only requests from loopback are served (auth.go).
+	// Token, when set, is required on every control request, from any address (see Guard).
 	Token string
+	// AllowedHosts are the Host names, besides loopback ones, the control API answers (see Guard).
+	AllowedHosts []string
+	// AllowSQL lets scenarios with sql: steps run through POST /odsim/v1/scenarios.
+	AllowSQL bool
 }
 
 // api serves the control API.
 type api struct {
 	Services
-	maxBody int64
-	maxWait time.Duration
-	log     *slog.Logger
-	token   string
+	guard     *Guard
+	maxBody   int64
+	maxWait   time.Duration
+	longPolls chan struct{} // one token per long poll waiting
+	allowSQL  bool
+	log       *slog.Logger
 }
 
-// Register adds the control API's routes to mux. It claims everything under Prefix, so that an
-// unknown path or method there gets a JSON error rather than the mux's plain text.
-func Register(mux *http.ServeMux, s Services, opts Options) {
-	a := &api{Services: s, maxBody: opts.MaxBodyBytes, maxWait: opts.MaxWait, log: opts.Logger, token: opts.Token}
+// Register adds the control API's routes to mux, or returns an error naming an AllowedHosts entry that
+// is not a host. It claims everything under Prefix, so that an unknown path or method there gets a
+// JSON error rather than the mux's plain text.
+func Register(mux *http.ServeMux, s Services, opts Options) error {
+	a := &api{Services: s, maxBody: opts.MaxBodyBytes, maxWait: opts.MaxWait, allowSQL: opts.AllowSQL, log: opts.Logger}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBodyBytes
 	}
 	if a.maxWait <= 0 {
 		a.maxWait = DefaultMaxWait
 	}
+	if opts.MaxLongPolls <= 0 {
+		opts.MaxLongPolls = DefaultMaxLongPolls
+	}
+	a.longPolls = make(chan struct{}, opts.MaxLongPolls)
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	a.routes(mux)
-}
-
-// routes lists every route of the control API, each behind the guard (loopback or token).
-func (a *api) routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST "+Prefix+"select-patient", a.guard(a.selectPatient))
-	mux.HandleFunc("POST "+Prefix+"poll", a.guard(a.poll))
-	mux.HandleFunc("GET "+Prefix+"deliveries", a.guard(a.listDeliveries))
-	mux.HandleFunc("GET "+Prefix+"deliveries/{id}", a.guard(a.getDelivery))
-	mux.HandleFunc("GET "+Prefix+"deliveries/{id}/schema", a.guard(a.getDeliverySchema))
-	mux.HandleFunc("GET "+Prefix+"workstations", a.guard(a.listWorkstations))
-	mux.HandleFunc(Prefix, a.guard(a.notFound))
-}
-
-// routeMethods says which method each path takes, for the 405 answer.
-var routeMethods = map[string]string{
-	"select-patient": http.MethodPost,
-	"poll":           http.MethodPost,
-	"deliveries":     http.MethodGet,
-	"workstations":   http.MethodGet,
-}
-
-// notFound answers every other request under Prefix: 405 on a known path, 404 elsewhere.
-func (a *api) notFound(w http.ResponseWriter, r *http.Request) {
-	rest := strings.TrimPrefix(r.URL.Path, Prefix)
-	if strings.HasPrefix(rest, "deliveries/") && !strings.Contains(strings.TrimPrefix(rest, "deliveries/"), "/") {
-		rest = "deliveries"
+	g, err := NewGuard(GuardConfig{Token: opts.Token, AllowedHosts: opts.AllowedHosts, Logger: a.log})
+	if err != nil {
+		return err
 	}
-	if m, ok := routeMethods[rest]; ok {
-		w.Header().Set("Allow", m)
-		a.fail(w, r, &statusError{http.StatusMethodNotAllowed,
-			fmt.Sprintf("%s %s is not allowed: use %s.", r.Method, r.URL.Path, m)})
+	a.guard = g
+	a.register(mux)
+	return nil
+}
+
+// route is one route of the control API: what GET /odsim/v1/ lists, and what the mux serves.
+type route struct {
+	Route
+	handler http.HandlerFunc
+	public  bool // the session routes: guarded, but without needing the token
+}
+
+func publicRoute(method, path, summary string, h http.HandlerFunc) route {
+	r := newRoute(method, path, summary, h)
+	r.public = true
+	return r
+}
+
+func newRoute(method, path, summary string, h http.HandlerFunc) route {
+	return route{Route: Route{Method: method, Path: Prefix + path, Summary: summary}, handler: h}
+}
+
+// routes is the one list of the control API's routes.
+func (a *api) routes() []route {
+	rs := []route{
+		newRoute("GET", "", "this list of routes", a.index),
+		newRoute("POST", "poll", `poll now, whether due or not: {} for every subscription or {"subscription":3,"settle":true}; answers what was sent`, a.poll),
+		newRoute("POST", "select-patient", `a workstation selects a patient (PatientSelected): {"workstation":"MOLLYR","patNum":28,"wait":true}`, a.selectPatient),
+		newRoute("GET", "deliveries", "the delivery log, oldest first: ?subscription=&table=&workstation=&status=&since=&limit=&wait=", a.listDeliveries),
+		newRoute("GET", "deliveries/{id}", "one delivery with its headers and body as sent", a.getDelivery),
+		newRoute("GET", "deliveries/{id}/schema", "the JSON Schema (draft 2020-12) of that delivery's body, from the event catalogue", a.getDeliverySchema),
+		newRoute("GET", "workstations", "the workstations odsim plays and the patient selected on each", a.listWorkstations),
+	}
+	if a.Scenarios != nil {
+		rs = append(rs,
+			newRoute("GET", "scenarios", "the built-in scenarios, and the runs newest first", a.listScenarios),
+			newRoute("POST", "scenarios", `start a run: {"name":"clinic-day"} or {"yaml":"steps: ..."}, with "speed" (1, 10 or "max") and "start"; 202 and its Location`, a.startScenario),
+			newRoute("GET", "scenarios/{id}", "a run's progress: state, step runs applied of total, each one", a.getScenario),
+			newRoute("DELETE", "scenarios/{id}", "stop a run (the step in progress completes)", a.stopScenario),
+		)
+	}
+	return append(rs,
+		publicRoute("GET", "session", "whether odsim needs the control token, and whether this request holds it", a.getSession),
+		publicRoute("POST", "session", `{"token":"..."}: a browser holds the control token as an HttpOnly, SameSite=Strict cookie`, a.startSession),
+		publicRoute("DELETE", "session", "drop the session cookie", a.endSession),
+	)
+}
+
+// register adds every route to mux behind the guard, and a catch-all under Prefix that answers 405 on
+// a known path (with Allow) and 404 elsewhere.
+func (a *api) register(mux *http.ServeMux) {
+	paths := http.NewServeMux() // routes by path alone, to tell 405 from 404
+	allow := map[string][]string{}
+	for _, rt := range a.routes() {
+		pattern := rt.Path
+		if pattern == Prefix {
+			pattern += "{$}"
+		}
+		mux.Handle(rt.Method+" "+pattern, a.guarded(rt))
+		if _, seen := allow[pattern]; !seen {
+			paths.Handle(pattern, http.NotFoundHandler())
+		}
+		allow[pattern] = append(allow[pattern], rt.Method)
+	}
+	mux.Handle(Prefix, a.guarded(route{handler: func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := paths.Handler(r); pattern != "" {
+			methods := strings.Join(allow[pattern], ", ")
+			w.Header().Set("Allow", methods)
+			a.fail(w, r, Errorf(MethodNotAllowed, "%s %s is not allowed: use %s.", r.Method, r.URL.Path, methods))
+			return
+		}
+		a.fail(w, r, Errorf(NotFound, "No control API route %s %s: GET %s lists the routes.", r.Method, httpjson.Shorten(r.URL.Path), Prefix))
+	}}))
+}
+
+// guarded puts rt's handler behind the guard.
+func (a *api) guarded(rt route) http.Handler {
+	check := a.guard.Check
+	if rt.public {
+		check = a.guard.checkPublic
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := check(r); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		rt.handler(w, r)
+	})
+}
+
+// index is GET /odsim/v1/: every route of the control API.
+func (a *api) index(w http.ResponseWriter, r *http.Request) {
+	if err := noQuery(r); err != nil {
+		a.fail(w, r, err)
 		return
 	}
-	a.fail(w, r, subscriptions.Errorf(subscriptions.NotFound,
-		"No control API route %s %s: the routes are POST %sselect-patient, POST %spoll, GET %sdeliveries, GET %sdeliveries/{id}, GET %sworkstations.",
-		r.Method, r.URL.Path, Prefix, Prefix, Prefix, Prefix, Prefix))
-}
-
-// statusError is an answer with a status outside the error vocabulary (405).
-type statusError struct {
-	status  int
-	message string
-}
-
-func (e *statusError) Error() string { return e.message }
-
-// errorBody is every error answer: {"error": "message"}.
-type errorBody struct {
-	Error string `json:"error"`
+	out := RouteList{}
+	for _, rt := range a.routes() {
+		out.Routes = append(out.Routes, rt.Route)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // fail answers with err's status and caller-safe message. Internal errors are logged here, once; their
 // detail never reaches the caller.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var se *statusError
-	if errors.As(err, &se) {
-		writeJSON(w, se.status, errorBody{se.message})
-		return
-	}
-	code := subscriptions.ErrorCode(err)
-	if code == subscriptions.Internal {
-		a.log.ErrorContext(r.Context(), "control api: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
-	}
-	writeJSON(w, subscriptions.HTTPStatus(code), errorBody{subscriptions.ErrorMessage(err)})
+	writeError(w, r, a.log, err)
 }
 
-// writeJSON answers v as JSON, one line, with <, > and & left readable.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		http.Error(w, `{"error":"Internal error."}`, http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes()) // an error means the client went away: nothing left to tell it
-}
+// writeJSON answers v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) { httpjson.Write(w, status, v) }
 
-// decodeBody reads r's JSON object into dst strictly. fields are dst's JSON keys, matched exactly
-// (encoding/json alone would take "PatNum" for "patNum"). An empty body leaves dst as it is when
-// optional, and is an error otherwise.
+// decodeBody reads r's JSON object into dst strictly (package httpjson); fields are dst's JSON keys. An
+// empty body leaves dst as it is when optional, and is an error otherwise.
 func (a *api) decodeBody(w http.ResponseWriter, r *http.Request, dst any, fields []string, optional bool) error {
-	names := strings.Join(fields, ", ")
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	data, err := httpjson.ReadBody(w, r, a.maxBody)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return subscriptions.Errorf(subscriptions.TooLarge, "Request body is larger than %d bytes.", a.maxBody)
-		}
-		return subscriptions.Errorf(subscriptions.Invalid, "Request body could not be read.")
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		if optional {
-			return nil
-		}
-		return subscriptions.Errorf(subscriptions.Invalid, "Request body is empty: send a JSON object with %s.", names)
-	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return subscriptions.Errorf(subscriptions.Invalid,
-			"Content-Type must be application/json (curl: -H 'Content-Type: application/json', or --json).")
-	}
-	if !utf8.Valid(data) {
-		// encoding/json would turn the bad bytes into U+FFFD silently.
-		return subscriptions.Errorf(subscriptions.Invalid, "Request body is not valid UTF-8.")
-	}
-	if err := checkKeys(data, fields); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(dst); err != nil {
-		return decodeError(err, names)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return subscriptions.Errorf(subscriptions.Invalid, "Request body must hold one JSON object and nothing after it.")
-	}
-	return nil
-}
-
-// checkKeys checks that data, when it is a JSON object, has only the keys in fields, each once, in
-// their exact spelling. Other problems (syntax, a non-object) are left to the decoder's messages.
-func checkKeys(data []byte, fields []string) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil
-		}
-		key, _ := tok.(string)
-		if !slices.Contains(fields, key) {
-			for _, f := range fields {
-				if strings.EqualFold(f, key) {
-					return subscriptions.Errorf(subscriptions.Invalid,
-						"Unknown field %q: field names are case-sensitive; did you mean %s?", shorten(key), f)
-				}
-			}
-			return subscriptions.Errorf(subscriptions.Invalid, "Unknown field %q: the fields are %s.", shorten(key), strings.Join(fields, ", "))
-		}
-		if seen[key] {
-			return subscriptions.Errorf(subscriptions.Invalid, "%s is given more than once.", key)
-		}
-		seen[key] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return nil
-		}
-	}
-	return nil
-}
-
-// decodeError turns encoding/json's errors into messages that name the field.
-func decodeError(err error, fields string) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return subscriptions.Errorf(subscriptions.Invalid, "Request body is not valid JSON: %s (at byte %d).", syn.Error(), syn.Offset)
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return subscriptions.Errorf(subscriptions.Invalid, "Request body must be a JSON object with %s, not %s.", fields, jsonKind(typ.Value))
-		}
-		return subscriptions.Errorf(subscriptions.Invalid, "%s must be %s, not %s.", typ.Field, goKind(typ.Type.Kind().String()), jsonKind(typ.Value))
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return subscriptions.Errorf(subscriptions.Invalid, "Request body is not valid JSON: it ends too early.")
-	}
-	return subscriptions.Errorf(subscriptions.Invalid, "Request body is not valid JSON: %s.", err.Error())
-}
-
-// goKind names what a Go field of this kind accepts, for messages.
-func goKind(kind string) string {
-	switch kind {
-	case "int64", "int":
-		return "a whole number"
-	case "bool":
-		return "true or false"
-	case "string":
-		return "a string"
-	}
-	return kind
-}
-
-// jsonKind names what encoding/json found ("number 2.5", "string", "array"), for messages.
-func jsonKind(v string) string {
-	switch {
-	case strings.HasPrefix(v, "number "):
-		return v
-	case v == "object" || v == "array":
-		return "an " + v
-	case v == "bool":
-		return "true or false"
-	}
-	return "a " + v
+	return httpjson.Object{Fields: fields}.Decode(data, dst, optional)
 }
 
 // Names of the event types the table filter takes.
@@ -314,4 +255,12 @@ func eventTypeNames() []string {
 		out = append(out, string(u))
 	}
 	return out
+}
+
+// noQuery refuses a query string on routes that take none, rather than ignoring a misspelt filter.
+func noQuery(r *http.Request) error {
+	if r.URL.RawQuery != "" {
+		return Errorf(Invalid, "%s takes no query parameters.", r.URL.Path)
+	}
+	return nil
 }

@@ -298,7 +298,7 @@ func TestBadInput(t *testing.T) {
 		{"select: array", "POST", "/odsim/v1/select-patient", js, `[27]`, 400, "Request body must be a JSON object with workstation, patNum, wait, not an array."},
 		{"select: unknown field", "POST", "/odsim/v1/select-patient", js, `{"patNum":27,"PatNum":27}`, 400, `Unknown field "PatNum": field names are case-sensitive; did you mean patNum?`},
 		{"select: other field", "POST", "/odsim/v1/select-patient", js, `{"patNum":27,"clinic":1}`, 400, `Unknown field "clinic": the fields are workstation, patNum, wait.`},
-		{"select: field twice", "POST", "/odsim/v1/select-patient", js, `{"patNum":27,"patNum":28}`, 400, `patNum is given more than once.`},
+		{"select: field twice", "POST", "/odsim/v1/select-patient", js, `{"patNum":27,"patNum":28}`, 400, `"patNum" is given more than once.`},
 		{"select: patNum string", "POST", "/odsim/v1/select-patient", js, `{"workstation":"MOLLYR","patNum":"27"}`, 400, "patNum must be a whole number, not a string."},
 		{"select: patNum fraction", "POST", "/odsim/v1/select-patient", js, `{"workstation":"MOLLYR","patNum":27.5}`, 400, "patNum must be a whole number, not number 27.5."},
 		{"select: patNum missing", "POST", "/odsim/v1/select-patient", js, `{"workstation":"MOLLYR"}`, 400, "patNum is required"},
@@ -311,8 +311,8 @@ func TestBadInput(t *testing.T) {
 		{"select: workstation number", "POST", "/odsim/v1/select-patient", js, `{"workstation":7,"patNum":27}`, 400, "workstation must be a string, not a number."},
 		{"select: wait string", "POST", "/odsim/v1/select-patient", js, `{"workstation":"MOLLYR","patNum":27,"wait":"yes"}`, 400, "wait must be true or false, not a string."},
 		{"select: trailing data", "POST", "/odsim/v1/select-patient", js, `{"workstation":"MOLLYR","patNum":27}{}`, 400, "Request body must hold one JSON object and nothing after it."},
-		{"select: form content type", "POST", "/odsim/v1/select-patient", "application/x-www-form-urlencoded", `{"workstation":"MOLLYR","patNum":27}`, 400, "Content-Type must be application/json"},
-		{"select: no content type", "POST", "/odsim/v1/select-patient", "", `{"workstation":"MOLLYR","patNum":27}`, 400, "Content-Type must be application/json"},
+		{"select: form content type", "POST", "/odsim/v1/select-patient", "application/x-www-form-urlencoded", `{"workstation":"MOLLYR","patNum":27}`, 415, "Content-Type must be application/json"},
+		{"select: no content type", "POST", "/odsim/v1/select-patient", "", `{"workstation":"MOLLYR","patNum":27}`, 415, "Content-Type must be application/json"},
 		{"select: too large", "POST", "/odsim/v1/select-patient", js, big, 413, "Request body is larger than 16384 bytes."},
 		{"poll: zero", "POST", "/odsim/v1/poll", js, `{"subscription":0}`, 400, "subscription must be a positive SubscriptionNum, not 0; leave it out to poll every subscription."},
 		{"poll: negative", "POST", "/odsim/v1/poll", js, `{"subscription":-2}`, 400, "subscription must be a positive SubscriptionNum, not -2"},
@@ -321,7 +321,10 @@ func TestBadInput(t *testing.T) {
 		{"poll: unknown subscription", "POST", "/odsim/v1/poll", js, `{"subscription":999}`, 404, "Subscription 999 cannot be polled: it does not exist, has expired, is a UI event subscription, or names a workstation odsim does not play (MOLLYR, FRONTDESK)."},
 		{"poll: UI subscription", "POST", "/odsim/v1/poll", js, fmt.Sprintf(`{"subscription":%d}`, ui), 404, fmt.Sprintf("Subscription %d cannot be polled", ui)},
 		{"poll: settle string", "POST", "/odsim/v1/poll", js, `{"settle":"no"}`, 400, "settle must be true or false, not a string."},
-		{"poll: text body", "POST", "/odsim/v1/poll", "text/plain", `{}`, 400, "Content-Type must be application/json"},
+		{"poll: text body", "POST", "/odsim/v1/poll", "text/plain", `{}`, 415, "Content-Type must be application/json"},
+		{"poll: empty body, no content type", "POST", "/odsim/v1/poll", "", "", 415, "Content-Type must be application/json, also for an empty body"},
+		{"poll: NUL", "POST", "/odsim/v1/poll", js, `{"subscription":1,"settle":"\u0000"}`, 400, `settle must not contain U+0000`},
+		{"select: lone surrogate", "POST", "/odsim/v1/select-patient", js, `{"workstation":"MOLL\ud800YR","patNum":27}`, 400, `workstation holds a lone UTF-16 surrogate (\ud800)`},
 		{"deliveries: unknown parameter", "GET", "/odsim/v1/deliveries?sub=1", "", "", 400, `Unknown query parameter "sub": the parameters are subscription, table, workstation, status, since, limit, wait.`},
 		{"deliveries: repeated", "GET", "/odsim/v1/deliveries?since=1&since=2", "", "", 400, "Query parameter since is given more than once."},
 		{"deliveries: subscription", "GET", "/odsim/v1/deliveries?subscription=x", "", "", 400, `subscription must be a positive SubscriptionNum, not "x".`},
@@ -340,13 +343,14 @@ func TestBadInput(t *testing.T) {
 		{"workstations: query", "GET", "/odsim/v1/workstations?name=MOLLYR", "", "", 400, "/odsim/v1/workstations takes no query parameters."},
 		{"wrong method", "GET", "/odsim/v1/poll", "", "", 405, "GET /odsim/v1/poll is not allowed: use POST."},
 		{"wrong method on one delivery", "DELETE", "/odsim/v1/deliveries/1", "", "", 405, "use GET."},
-		{"unknown route", "POST", "/odsim/v1/fire", js, `{}`, 404, "No control API route POST /odsim/v1/fire: the routes are POST /odsim/v1/select-patient"},
+		{"unknown route", "POST", "/odsim/v1/fire", js, `{}`, 404, "No control API route POST /odsim/v1/fire: GET /odsim/v1/ lists the routes."},
+		{"index query", "GET", "/odsim/v1/?all=1", "", "", 400, "/odsim/v1/ takes no query parameters."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := h.do(tt.method, tt.path, tt.ct, tt.body)
-			var e struct{ Error string }
-			if err := json.Unmarshal([]byte(r.Body), &e); err != nil || r.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+			var e control.ErrorBody
+			if err := json.Unmarshal([]byte(r.Body), &e); err != nil || e.Code == "" || r.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 				t.Fatalf("answer is not a JSON error: %d %q (%s)", r.Status, r.Body, r.Header.Get("Content-Type"))
 			}
 			if r.Status != tt.status || !strings.Contains(e.Error, tt.message) {

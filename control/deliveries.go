@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/odsim/odsim/deliveries"
-	"github.com/odsim/odsim/subscriptions"
+	"github.com/odsim/odsim/httpjson"
 )
 
 // Defaults of GET /odsim/v1/deliveries.
@@ -41,6 +41,13 @@ func (a *api) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	page := a.Log.List(f)
 	if len(page.Records) == 0 && wait > 0 {
+		select {
+		case a.longPolls <- struct{}{}:
+			defer func() { <-a.longPolls }()
+		default:
+			a.fail(w, r, Errorf(TooMany, "%d long polls are waiting, the most odsim holds at once: retry in a second, or ask without wait.", cap(a.longPolls)))
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
 		defer cancel()
 		for len(page.Records) == 0 && a.Log.Wait(ctx, page.LastID) {
@@ -61,16 +68,16 @@ func (a *api) parseDeliveryQuery(raw string) (deliveries.Filter, time.Duration, 
 	var wait time.Duration
 	q, err := url.ParseQuery(raw)
 	if err != nil {
-		return f, 0, subscriptions.Errorf(subscriptions.Invalid, "The query string is malformed: %s.", err.Error())
+		return f, 0, Errorf(Invalid, "The query string is malformed: %s.", err.Error())
 	}
 	invalid := func(format string, args ...any) (deliveries.Filter, time.Duration, error) {
-		return f, 0, subscriptions.Errorf(subscriptions.Invalid, format, args...)
+		return f, 0, Errorf(Invalid, format, args...)
 	}
 	names := slices.Sorted(maps.Keys(q)) // the first problem by name, the same every time
 	for _, name := range names {
 		values := q[name]
 		if !strings.Contains(", "+deliveryParams+",", ", "+name+",") {
-			return invalid("Unknown query parameter %q: the parameters are %s.", shorten(name), deliveryParams)
+			return invalid("Unknown query parameter %q: the parameters are %s.", httpjson.Shorten(name), deliveryParams)
 		}
 		if len(values) > 1 {
 			return invalid("Query parameter %s is given more than once.", name)
@@ -80,13 +87,13 @@ func (a *api) parseDeliveryQuery(raw string) (deliveries.Filter, time.Duration, 
 		case "subscription":
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n <= 0 {
-				return invalid("subscription must be a positive SubscriptionNum, not %q.", shorten(v))
+				return invalid("subscription must be a positive SubscriptionNum, not %q.", httpjson.Shorten(v))
 			}
 			f.Subscription = n
 		case "table":
 			t, ok := eventTypeName(v)
 			if !ok {
-				return invalid("table %q is not an event type: use %s.", shorten(v), strings.Join(eventTypeNames(), ", "))
+				return invalid("table %q is not an event type: use %s.", httpjson.Shorten(v), strings.Join(eventTypeNames(), ", "))
 			}
 			f.EventType = t
 		case "workstation":
@@ -100,19 +107,19 @@ func (a *api) parseDeliveryQuery(raw string) (deliveries.Filter, time.Duration, 
 		case "since":
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 {
-				return invalid("since must be a delivery ID (a whole number, 0 or more), not %q.", shorten(v))
+				return invalid("since must be a delivery ID (a whole number, 0 or more), not %q.", httpjson.Shorten(v))
 			}
 			f.Since, f.Newest = n, false
 		case "limit":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > a.Log.Capacity() {
-				return invalid("limit must be a whole number from 1 to %d, not %q.", a.Log.Capacity(), shorten(v))
+				return invalid("limit must be a whole number from 1 to %d, not %q.", a.Log.Capacity(), httpjson.Shorten(v))
 			}
 			f.Limit = n
 		case "wait":
 			d, err := parseWait(v)
 			if err != nil || d < 0 || d > a.maxWait {
-				return invalid("wait must be a duration from 0s to %s (like 30s, or 30 for seconds), not %q.", a.maxWait, shorten(v))
+				return invalid("wait must be a duration from 0s to %s (like 30s, or 30 for seconds), not %q.", a.maxWait, httpjson.Shorten(v))
 			}
 			wait = d
 		}
@@ -166,32 +173,16 @@ func (a *api) delivery(w http.ResponseWriter, r *http.Request) (deliveries.Recor
 	v := r.PathValue("id")
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		a.fail(w, r, subscriptions.Errorf(subscriptions.Invalid, "The delivery ID in the URL must be a positive whole number, not %q.", shorten(v)))
+		a.fail(w, r, Errorf(Invalid, "The delivery ID in the URL must be a positive whole number, not %q.", httpjson.Shorten(v)))
 		return deliveries.Record{}, false
 	}
 	rec, ok := a.Log.Get(id)
 	if !ok {
 		page := a.Log.List(deliveries.Filter{Limit: 1, Newest: true})
-		a.fail(w, r, subscriptions.Errorf(subscriptions.NotFound,
+		a.fail(w, r, Errorf(NotFound,
 			"Delivery %d is not in the log: it holds IDs %d to %d (the newest %d are kept).",
 			id, page.FirstID, page.LastID, a.Log.Capacity()))
 		return deliveries.Record{}, false
 	}
 	return rec, true
-}
-
-// noQuery refuses a query string on routes that take none, rather than ignoring a misspelt filter.
-func noQuery(r *http.Request) error {
-	if r.URL.RawQuery != "" {
-		return subscriptions.Errorf(subscriptions.Invalid, "%s takes no query parameters.", r.URL.Path)
-	}
-	return nil
-}
-
-// shorten cuts a caller's value to 64 bytes for echoing in a message.
-func shorten(s string) string {
-	if len(s) <= 64 {
-		return s
-	}
-	return s[:64] + "…"
 }

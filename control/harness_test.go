@@ -89,7 +89,9 @@ func newHarness(t *testing.T, logCfg deliveries.Config, workstations ...string) 
 	}}, db, sender)
 	t.Cleanup(func() { h.ws.Close(context.Background()) })
 	mux := http.NewServeMux()
-	control.Register(mux, control.Services{Poller: h.p, Workstations: h.ws, Log: h.log, Clock: db}, control.Options{})
+	if err := control.Register(mux, control.Services{Poller: h.p, Pollable: db, Workstations: h.ws, Log: h.log, Clock: db}, control.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	h.srv = httptest.NewServer(mux)
 	t.Cleanup(h.srv.Close)
 	return h
@@ -168,7 +170,7 @@ func (h *harness) do(method, path, contentType, body string) response {
 func (h *harness) call(method, path, body string, out any) {
 	h.t.Helper()
 	ct := ""
-	if body != "" {
+	if body != "" || method == http.MethodPost {
 		ct = "application/json"
 	}
 	r := h.do(method, path, ct, body)

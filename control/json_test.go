@@ -24,7 +24,7 @@ func TestControlJSONIsStrict(t *testing.T) {
 		{"huge subscription", "/odsim/v1/poll", `{"subscription":18446744073709551616}`, "subscription must be a whole number"},
 		{"negative zero fraction", "/odsim/v1/poll", `{"subscription":-0.5}`, "subscription must be a whole number"},
 		{"key in other case", "/odsim/v1/poll", `{"Subscription":1}`, `Unknown field "Subscription": field names are case-sensitive; did you mean subscription?`},
-		{"key twice", "/odsim/v1/poll", `{"settle":false,"settle":false}`, "settle is given more than once."},
+		{"key twice", "/odsim/v1/poll", `{"settle":false,"settle":false}`, `"settle" is given more than once.`},
 		{"unknown key", "/odsim/v1/poll", `{"subscription":1,"extra":null}`, `Unknown field "extra"`},
 		{"wrong type", "/odsim/v1/poll", `{"settle":1}`, "settle must be true or false, not a number."},
 		{"nested", "/odsim/v1/select-patient", `{"workstation":{"name":"MOLLYR"},"patNum":27}`, "workstation must be a string, not an object."},

@@ -31,10 +31,14 @@ func (a *api) poll(w http.ResponseWriter, r *http.Request) {
 	var num int64
 	if req.Subscription != nil {
 		if num = *req.Subscription; num <= 0 {
-			a.fail(w, r, subscriptions.Errorf(subscriptions.Invalid,
+			a.fail(w, r, Errorf(Invalid,
 				"subscription must be a positive SubscriptionNum, not %d; leave it out to poll every subscription.", num))
 			return
 		}
+	}
+	if err := a.checkPollable(r.Context(), num); err != nil {
+		a.fail(w, r, err)
+		return
 	}
 	if req.Settle == nil || *req.Settle {
 		if err := a.settle(r.Context()); err != nil {
@@ -45,9 +49,7 @@ func (a *api) poll(w http.ResponseWriter, r *http.Request) {
 	before := a.Log.LastID()
 	outcomes, err := a.Poller.PollNow(context.WithoutCancel(r.Context()), num)
 	if errors.Is(err, poller.ErrNoSubscription) {
-		a.fail(w, r, subscriptions.Errorf(subscriptions.NotFound,
-			"Subscription %d cannot be polled: it does not exist, has expired, is a UI event subscription, or names a workstation odsim does not play (%s).",
-			num, strings.Join(a.workstationNames(), ", ")))
+		a.fail(w, r, a.notPollable(num))
 		return
 	}
 	if err != nil {
@@ -74,6 +76,36 @@ func (a *api) poll(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// checkPollable refuses a poll of subscription num (0: every one) that the poller would refuse, before
+// the poll waits for the database clock.
+func (a *api) checkPollable(ctx context.Context, num int64) error {
+	if num == 0 || a.Pollable == nil {
+		return nil
+	}
+	subs, err := a.Pollable.PollableSubscriptions(ctx, false)
+	if err != nil {
+		return fmt.Errorf("poll: %w", err)
+	}
+	names := a.workstationNames()
+	for _, s := range subs {
+		if s.Num != num {
+			continue
+		}
+		for _, ws := range names {
+			if s.FiresOn(ws) {
+				return nil
+			}
+		}
+	}
+	return a.notPollable(num)
+}
+
+func (a *api) notPollable(num int64) error {
+	return Errorf(NotFound,
+		"Subscription %d cannot be polled: it does not exist, has expired, is a UI event subscription, or names a workstation odsim does not play (%s).",
+		num, strings.Join(a.workstationNames(), ", "))
 }
 
 func (a *api) workstationNames() []string {

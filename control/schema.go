@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/odsim/odsim/catalogue"
-	"github.com/odsim/odsim/subscriptions"
 )
 
 // getDeliverySchema answers GET /odsim/v1/deliveries/{id}/schema: the JSON Schema (draft 2020-12) of
@@ -17,7 +16,7 @@ func (a *api) getDeliverySchema(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := catalogue.EventOf(rec.EventType)
 	if ev == nil {
-		a.fail(w, r, subscriptions.Errorf(subscriptions.NotFound, "Delivery %d has Event-Type %q, which names no event of the catalogue.", rec.ID, rec.EventType))
+		a.fail(w, r, Errorf(NotFound, "Delivery %d has Event-Type %q, which names no event of the catalogue.", rec.ID, rec.EventType))
 		return
 	}
 	doc, err := catalogue.Indent(catalogue.JSONSchema([]*catalogue.Event{ev}))

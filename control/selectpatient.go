@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/odsim/odsim/deliveries"
-	"github.com/odsim/odsim/subscriptions"
 )
 
 // selectPatient is POST /odsim/v1/select-patient: workstation W selected patient N. When that changes
@@ -18,7 +17,7 @@ func (a *api) selectPatient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.PatNum == nil {
-		a.fail(w, r, subscriptions.Errorf(subscriptions.Invalid, "patNum is required: the PatNum of the patient selected."))
+		a.fail(w, r, Errorf(Invalid, "patNum is required: the PatNum of the patient selected."))
 		return
 	}
 	wait := req.Wait == nil || *req.Wait

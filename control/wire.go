@@ -2,12 +2,14 @@ package control
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"time"
 	"unicode/utf8"
 
 	"github.com/odsim/odsim/deliveries"
 	"github.com/odsim/odsim/poller"
+	"github.com/odsim/odsim/scenario"
 	"github.com/odsim/odsim/subscriptions"
 	"github.com/odsim/odsim/uievents"
 )
@@ -100,6 +102,53 @@ type Workstation struct {
 // WorkstationList is the answer of GET /odsim/v1/workstations.
 type WorkstationList struct {
 	Workstations []Workstation `json:"workstations"`
+}
+
+// StartRequest is the body of POST /odsim/v1/scenarios: name or yaml, and optionally speed and start.
+type StartRequest struct {
+	Name string `json:"name,omitempty"` // a built-in scenario
+	YAML string `json:"yaml,omitempty"` // a scenario file's text
+	// Speed is "max" or a factor (1: real time, the default); a JSON number or a string.
+	Speed json.RawMessage `json:"speed,omitempty"`
+	// Start is the scenario clock at the start, "2026-12-02 07:30:00" (default: now, or today at the
+	// scenario's start:).
+	Start string `json:"start,omitempty"`
+}
+
+// ScenarioList is the answer of GET /odsim/v1/scenarios.
+type ScenarioList struct {
+	Builtin    []BuiltinScenario    `json:"builtin"`
+	Runs       []scenario.RunStatus `json:"runs"` // newest first, without their steps
+	MaxRunning int                  `json:"maxRunning"`
+}
+
+// BuiltinScenario is one scenario shipped with odsim.
+type BuiltinScenario struct {
+	Name    string `json:"name"`
+	Summary string `json:"summary"`
+}
+
+// Session is the answer of the /odsim/v1/session routes.
+type Session struct {
+	TokenRequired bool `json:"tokenRequired"` // odsim serve runs with --control-token
+	Authenticated bool `json:"authenticated"` // this request may use the control API
+}
+
+// SessionRequest is the body of POST /odsim/v1/session.
+type SessionRequest struct {
+	Token string `json:"token"`
+}
+
+// Route is one route of the control API.
+type Route struct {
+	Method  string `json:"method"`
+	Path    string `json:"path"` // {id} stands for a number
+	Summary string `json:"summary"`
+}
+
+// RouteList is the answer of GET /odsim/v1/.
+type RouteList struct {
+	Routes []Route `json:"routes"`
 }
 
 // DatabaseAttempt is a poller's POST attempt as the delivery log takes it.

@@ -35,6 +35,7 @@ type serveConfig struct {
 	subscribePoll int      // PollingSeconds of --subscribe subscriptions
 
 	deliveryLog deliveryLogConfig // --delivery-log-size, --delivery-log-bytes, --record (serve_control.go)
+	security    securityConfig    // --allowed-host, --allow-sql (serve_security.go)
 }
 
 func newServeCmd(e env) *cobra.Command {
@@ -75,6 +76,7 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	cfg.deliveryLog.register(f)
+	cfg.security.register(f)
 	return cmd
 }
 
@@ -100,6 +102,9 @@ func (c serveConfig) validate() error {
 		if dev, cust, ok := strings.Cut(k, "/"); !ok || dev == "" || cust == "" || strings.Contains(cust, "/") {
 			return fmt.Errorf("--api-key %q: expected DeveloperKey/CustomerKey", k)
 		}
+	}
+	if err := c.security.validate(); err != nil {
+		return err
 	}
 	return c.deliveryLog.validate()
 }
@@ -135,6 +140,8 @@ func (c serveConfig) serviceConfig(log *slog.Logger) (apiservice.Config, error) 
 		WindowLag:    c.windowLag,
 		APIKeys:      c.apiKeys,
 		ControlToken: c.controlToken,
+		AllowedHosts: c.security.allowedHosts,
+		AllowSQL:     c.security.allowSQL,
 		Subscribe:    specs,
 		SubscribeKey: c.subscribeKey,
 		DeliveryLog: apiservice.DeliveryLogConfig{
