@@ -1,13 +1,12 @@
 package control
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/odsim/odsim/deliveries"
+	"github.com/odsim/odsim/deliveries/jsonl"
 	"github.com/odsim/odsim/poller"
 	"github.com/odsim/odsim/scenario"
 	"github.com/odsim/odsim/subscriptions"
@@ -22,7 +21,7 @@ type Delivery struct {
 	ID            int64     `json:"id"` // 0 when the log has already dropped it
 	At            time.Time `json:"at"` // when the POST started (host clock, RFC 3339)
 	Subscription  int64     `json:"subscription"`
-	URL           string    `json:"url"` // EndPointUrl, any user:password masked as ***
+	URL           string    `json:"url"` // EndPointUrl, user:password and query values masked as ***
 	EventType     string    `json:"eventType"`
 	Workstation   string    `json:"workstation"`
 	Batch         int       `json:"batch"`                 // database events: 1 for the window's first page; 0 for UI events
@@ -39,7 +38,7 @@ type Delivery struct {
 	BodyTruncated bool      `json:"bodyTruncated"` // the log kept less than bodySize bytes
 	// Only in GET /odsim/v1/deliveries/{id}:
 	Headers    http.Header `json:"headers,omitempty"`    // as sent
-	Body       *string     `json:"body,omitempty"`       // as sent (or its kept part), when UTF-8
+	Body       *string     `json:"body,omitempty"`       // as sent (or its kept part), when UTF-8 (jsonl.EncodeBody)
 	BodyBase64 *string     `json:"bodyBase64,omitempty"` // otherwise, in standard base64
 }
 
@@ -212,13 +211,7 @@ func deliveryJSON(r deliveries.Record, full bool) Delivery {
 		if d.Headers == nil {
 			d.Headers = http.Header{}
 		}
-		if utf8.Valid(r.Body) {
-			s := string(r.Body)
-			d.Body = &s
-		} else {
-			s := base64.StdEncoding.EncodeToString(r.Body)
-			d.BodyBase64 = &s
-		}
+		d.Body, d.BodyBase64 = jsonl.EncodeBody(r.Body)
 	}
 	return d
 }

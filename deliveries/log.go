@@ -407,21 +407,38 @@ func (r Record) summary() Record {
 	return r
 }
 
-// MaskURL hides the user and password of an EndPointUrl (http://user:pass@host/ becomes
-// http://***@host/), so that credentials a subscriber put in its URL appear in no log, answer or file.
-// The rest of the URL is kept byte for byte.
+// MaskURL hides the secrets a subscriber may put in an EndPointUrl: the user and password
+// (http://user:pass@host/ becomes http://***@host/) and the value of every query parameter
+// (?token=abc&sub=3 becomes ?token=***&sub=***; a parameter without "=" becomes ***), since odsim cannot
+// tell which of them are secrets. It takes a URL or a path with its query. Everything else is kept
+// byte for byte: the scheme, the host, the path, the parameter names and the fragment.
 func MaskURL(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw
+	out := raw
+	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			out = scheme + "://***" + rest[at:]
+		}
 	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
+	q := strings.IndexByte(out, '?')
+	if q < 0 {
+		return out
 	}
-	at := strings.LastIndexByte(rest[:end], '@')
-	if at < 0 {
-		return raw
+	query, fragment := out[q+1:], ""
+	if h := strings.IndexByte(query, '#'); h >= 0 {
+		query, fragment = query[:h], query[h:]
 	}
-	return scheme + "://***" + rest[at:]
+	params := strings.Split(query, "&")
+	for i, p := range params {
+		switch name, _, hasValue := strings.Cut(p, "="); {
+		case hasValue:
+			params[i] = name + "=***"
+		case p != "":
+			params[i] = "***"
+		}
+	}
+	return out[:q+1] + strings.Join(params, "&") + fragment
 }

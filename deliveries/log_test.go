@@ -167,7 +167,13 @@ func TestMaskURL(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"http://127.0.0.1:2097/", "http://127.0.0.1:2097/"},
-		{"https://user:secret@example.com/hook?x=1", "https://***@example.com/hook?x=1"},
+		{"https://user:secret@example.com/hook?x=1", "https://***@example.com/hook?x=***"},
+		{"https://example.com/hook?token=s3cret&sub=3", "https://example.com/hook?token=***&sub=***"},
+		{"https://example.com/hook?s3cret", "https://example.com/hook?***"},
+		{"https://example.com/hook?token=&&a=b=c#frag?x=1", "https://example.com/hook?token=***&&a=***#frag?x=1"},
+		{"https://example.com/hook?", "https://example.com/hook?"},
+		{"/apievents/?key=s3cret", "/apievents/?key=***"},
+		{"http://example.com/p?q@r=1", "http://example.com/p?q@r=***"},
 		{"https://token@example.com", "https://***@example.com"},
 		{"https://a:b@c@example.com/p@q", "https://***@example.com/p@q"},
 		{"http://example.com/path@notuser", "http://example.com/path@notuser"},
@@ -181,6 +187,10 @@ func TestMaskURL(t *testing.T) {
 	a := attempt(1, "Appointment", 200, 1)
 	a.Request.URL = "http://me:pw@127.0.0.1:9/"
 	if r := l.Add(a); r.URL != "http://***@127.0.0.1:9/" {
+		t.Errorf("logged URL %q", r.URL)
+	}
+	a.Request.URL = "http://127.0.0.1:9/hook?token=s3cret"
+	if r := l.Add(a); r.URL != "http://127.0.0.1:9/hook?token=***" {
 		t.Errorf("logged URL %q", r.URL)
 	}
 }

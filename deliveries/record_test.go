@@ -24,7 +24,7 @@ func TestRecordingReadsAsReceiverJSONL(t *testing.T) {
 	}
 	l := deliveries.New(deliveries.Config{Recording: f, MaxBodyBytes: 4})
 	ok := attempt(3, "Appointment", 200, 12, 15)
-	ok.Request.URL = "http://me:pw@127.0.0.1:2097/apievents/?type=appt"
+	ok.Request.URL = "http://me:pw@127.0.0.1:2097/apievents/?type=appt&token=s3cret"
 	refused := attempt(4, "Patient", 0, 27)
 	refused.Result.Err = errors.New("connection refused")
 	refused.Request.Body = []byte{0xff, '[', ']'} // not UTF-8: recorded as body_base64
@@ -45,7 +45,7 @@ func TestRecordingReadsAsReceiverJSONL(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("read %d deliveries, want 2", len(got))
 	}
-	if d := got[0]; d.Method != "POST" || d.Path != "/apievents/?type=appt" || d.Status != 200 ||
+	if d := got[0]; d.Method != "POST" || d.Path != "/apievents/?type=***&token=***" || d.Status != 200 ||
 		string(d.Body) != string(ok.Request.Body) || d.Headers.Get("Event-Type") != "WatchTable: Appointment" ||
 		!d.Time.Equal(ok.At) {
 		t.Errorf("first line read back as %+v", d)
@@ -72,13 +72,13 @@ func TestRecordingReadsAsReceiverJSONL(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[0]), &extra); err != nil {
 		t.Fatal(err)
 	}
-	if extra.ID != 1 || extra.URL != "http://***@127.0.0.1:2097/apievents/?type=appt" || extra.Sub != 3 ||
+	if extra.ID != 1 || extra.URL != "http://***@127.0.0.1:2097/apievents/?type=***&token=***" || extra.Sub != 3 ||
 		extra.Batch != 1 || extra.WindowStop != "2026-11-28 10:00:00" || extra.Elements != 2 ||
 		len(extra.Keys) != 2 || !extra.OK || extra.LatencyMS != 1.5 || extra.Error != "" {
 		t.Errorf("first line's result fields: %+v", extra)
 	}
-	if strings.Contains(string(data), "me:pw") {
-		t.Error("the recording holds the URL's credentials")
+	if strings.Contains(string(data), "me:pw") || strings.Contains(string(data), "s3cret") {
+		t.Error("the recording holds the URL's credentials or query secrets")
 	}
 	if err := json.Unmarshal([]byte(lines[1]), &extra); err != nil {
 		t.Fatal(err)

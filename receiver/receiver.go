@@ -190,7 +190,8 @@ func New(cfg Config) (*Server, error) {
 		s.validator = v
 	}
 	if cfg.JSONL != "" {
-		f, err := os.OpenFile(cfg.JSONL, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		// 0600: the file holds every request's headers, the customer key among them.
+		f, err := os.OpenFile(cfg.JSONL, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("open jsonl file: %w", err)
 		}
@@ -371,11 +372,10 @@ func (s *Server) record(d Delivery) error {
 	if s.jsonl == nil {
 		return nil
 	}
-	line, err := d.MarshalJSON()
+	line, err := d.AppendLine(nil)
 	if err != nil {
 		return fmt.Errorf("encode delivery: %w", err)
 	}
-	line = append(line, '\n')
 	s.jsonlMu.Lock()
 	defer s.jsonlMu.Unlock()
 	if _, err := s.jsonl.Write(line); err != nil {

@@ -288,6 +288,9 @@ func TestJSONLRoundTripsBodiesExactly(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "deliveries.jsonl")
 	ts := start(t, Config{JSONL: path})
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the JSONL file is %v (%v), want 0600: it holds every request's customer key", st.Mode(), err)
+	}
 	bodies := []struct {
 		name   string
 		body   []byte
