@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -22,10 +24,13 @@ type DB struct {
 // user:pass@tcp(host:port)/opendental) and checks that it answers. Every session runs with
 // sql_mode set to the empty string as Open Dental requires, and reads dates as text so that payloads show exactly what the
 // database holds.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+func Open(ctx context.Context, dsn string, opts ...OpenOption) (*DB, error) {
 	cfg, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
@@ -42,6 +47,23 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("cannot connect to database %s: %w", describe(cfg), pingError(err))
 	}
 	return &DB{db: db}, nil
+}
+
+// OpenOption changes how Open connects.
+type OpenOption func(*mysql.Config)
+
+// WithLogger routes the driver's own log lines ("closing bad idle connection: ...", "unexpected EOF")
+// through log at warn level, so that they follow --log-format like every other line of odsim serve;
+// otherwise the driver writes them as plain text to stderr.
+func WithLogger(log *slog.Logger) OpenOption {
+	return func(cfg *mysql.Config) { cfg.Logger = driverLogger{log} }
+}
+
+// driverLogger is go-sql-driver's Logger on slog.
+type driverLogger struct{ log *slog.Logger }
+
+func (d driverLogger) Print(v ...any) {
+	d.log.Warn("mysql driver", "message", strings.TrimSpace(fmt.Sprint(v...)))
 }
 
 // ParseDSN parses a go-sql-driver DSN and applies the session settings odsim needs.
