@@ -88,6 +88,9 @@ type DeliveryLogConfig struct {
 	Size   int    // records kept in memory (deliveries.DefaultCapacity when 0)
 	Bytes  int64  // memory for bodies and keys (deliveries.DefaultDetailBytes when 0)
 	Record string // JSONL file every attempt is appended to; "" records nothing
+	// RecordMaxBytes is the size at which Record is moved to Record.1 (deliveries.DefaultRecordMaxBytes
+	// when 0), so that at most twice that is on disk.
+	RecordMaxBytes int64
 }
 
 // DefaultWorkstation is the host name upper-cased, as Windows shows machine names.
@@ -121,6 +124,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DeliveryLog.Bytes == 0 {
 		c.DeliveryLog.Bytes = deliveries.DefaultDetailBytes
+	}
+	if c.DeliveryLog.RecordMaxBytes == 0 {
+		c.DeliveryLog.RecordMaxBytes = deliveries.DefaultRecordMaxBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -187,7 +193,7 @@ type Service struct {
 	subscribed []Subscribed
 
 	dlog      *deliveries.Log
-	record    *os.File
+	record    *deliveries.RecordFile
 	ui        *uievents.Workstations
 	poller    *poller.Poller
 	scenarios *scenario.Manager
@@ -274,7 +280,7 @@ func (s *Service) openDatabase(ctx context.Context) error {
 		s.embedded = srv
 		s.dsn = srv.DSN()
 	}
-	db, err := store.Open(ctx, s.dsn)
+	db, err := store.Open(ctx, s.dsn, store.WithLogger(s.log))
 	if err != nil {
 		s.closeDatabase()
 		return err
@@ -317,13 +323,13 @@ func (s *Service) openDeliveryLog() error {
 	c := s.cfg.DeliveryLog
 	dc := deliveries.Config{Capacity: c.Size, DetailBytes: c.Bytes, Logger: s.log}
 	if c.Record != "" {
-		f, err := os.OpenFile(c.Record, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := deliveries.OpenRecordFile(c.Record, c.RecordMaxBytes, s.log)
 		if err != nil {
 			return fmt.Errorf("--record: %w", err)
 		}
 		s.record = f
 		dc.Recording = f
-		s.log.Info("recording every delivery attempt", "file", c.Record)
+		s.log.Info("recording every delivery attempt", "file", c.Record, "rotated_at_bytes", c.RecordMaxBytes)
 	}
 	s.dlog = deliveries.New(dc)
 	return nil

@@ -148,6 +148,8 @@ func (c serveConfig) serviceConfig(log *slog.Logger) (apiservice.Config, error) 
 			Size:   c.deliveryLog.size,
 			Bytes:  int64(c.deliveryLog.bytes),
 			Record: c.deliveryLog.record,
+
+			RecordMaxBytes: int64(c.deliveryLog.recordSize),
 		},
 		Logger:  log,
 		Version: version,

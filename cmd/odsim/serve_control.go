@@ -12,19 +12,23 @@ import (
 
 // deliveryLogConfig is how `odsim serve` keeps and records delivery attempts.
 type deliveryLogConfig struct {
-	size   int      // records kept in memory
-	bytes  byteSize // bodies and keys kept in memory, in all
-	record string   // JSONL file every attempt is appended to
+	size       int      // records kept in memory
+	bytes      byteSize // bodies and keys kept in memory, in all
+	record     string   // JSONL file every attempt is appended to
+	recordSize byteSize // size at which the record file is rotated
 }
 
 func (c *deliveryLogConfig) register(f *pflag.FlagSet) {
 	c.bytes = deliveries.DefaultDetailBytes
+	c.recordSize = deliveries.DefaultRecordMaxBytes
 	f.IntVar(&c.size, "delivery-log-size", deliveries.DefaultCapacity,
 		"how many delivery attempts the control API keeps in memory (GET /odsim/v1/deliveries); the oldest is dropped")
 	f.Var(&c.bytes, "delivery-log-bytes",
 		"memory for the bodies and keys of logged deliveries, e.g. 64MiB; past it the oldest lose their body first")
 	f.StringVar(&c.record, "record", "",
-		"append every delivery attempt (headers, raw body, result) to this JSONL `file`, in odsim listen --jsonl's format")
+		"append every delivery attempt (headers, raw body, result) to this JSONL `file`, in odsim listen --jsonl's format (created 0600; URL query values masked)")
+	f.Var(&c.recordSize, "record-max-size",
+		"when the --record file would pass this size, move it to FILE.1 (replacing the one before) and start afresh, e.g. 256MiB")
 }
 
 func (c deliveryLogConfig) validate() error {
@@ -33,6 +37,9 @@ func (c deliveryLogConfig) validate() error {
 	}
 	if c.bytes < 1<<10 {
 		return fmt.Errorf("--delivery-log-bytes must be at least 1KiB, got %d bytes", int64(c.bytes))
+	}
+	if c.recordSize != 0 && c.recordSize < 1<<20 {
+		return fmt.Errorf("--record-max-size must be at least 1MiB, got %d bytes", int64(c.recordSize))
 	}
 	return nil
 }
