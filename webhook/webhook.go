@@ -135,23 +135,37 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	return res
 }
 
-// describeError turns transport failures into short messages a user recognises.
+// describeError turns transport failures into short messages a user recognises. The message drops the
+// *url.Error's "Post <url>:" prefix (the URL may hold secrets, and the delivery log shows it masked
+// beside the error), but the chain is kept: errors.Is and errors.As still see the cause.
 func describeError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if ue.Timeout() {
-			return fmt.Errorf("timeout: no answer within the delivery timeout")
+			return &sendError{"timeout: no answer within the delivery timeout", err}
 		}
-		err = ue.Err
+		if errors.Is(err, context.Canceled) {
+			return &sendError{"canceled: odsim is shutting down", err}
+		}
+		return &sendError{ue.Err.Error(), err}
 	}
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("canceled: odsim is shutting down")
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("timeout: no answer within the delivery timeout")
+	switch {
+	case errors.Is(err, context.Canceled):
+		return &sendError{"canceled: odsim is shutting down", err}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &sendError{"timeout: no answer within the delivery timeout", err}
 	}
 	return err
 }
+
+// sendError is a transport failure with a message of its own and its cause still in the chain.
+type sendError struct {
+	msg string
+	err error
+}
+
+func (e *sendError) Error() string { return e.msg }
+func (e *sendError) Unwrap() error { return e.err }
 
 type restyLogger struct{ l *slog.Logger }
 

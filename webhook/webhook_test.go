@@ -2,10 +2,13 @@ package webhook_test
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,8 +81,20 @@ func TestSendTimeoutAndConnectionError(t *testing.T) {
 	if res.OK() || res.Err == nil || !strings.Contains(res.Err.Error(), "timeout") {
 		t.Errorf("slow receiver: %+v, want a timeout", res)
 	}
-	res = s.Send(context.Background(), webhook.Request{URL: "http://127.0.0.1:1/", Body: []byte("[]")})
+	if !errors.Is(res.Err, context.DeadlineExceeded) && !isTimeout(res.Err) {
+		t.Errorf("slow receiver: the cause is not in the chain: %#v", res.Err)
+	}
+	res = s.Send(context.Background(), webhook.Request{URL: "http://127.0.0.1:1/hook?token=s3cret", Body: []byte("[]")})
 	if res.OK() || res.Err == nil || res.Status != 0 {
 		t.Errorf("nothing listening: %+v, want a connection error", res)
 	}
+	// The message names the failure without the URL (which may hold secrets); the chain keeps the cause.
+	if !errors.Is(res.Err, syscall.ECONNREFUSED) || strings.Contains(res.Err.Error(), "s3cret") || strings.Contains(res.Err.Error(), "Post ") {
+		t.Errorf("nothing listening: %q (%#v), want connection refused in the chain and no URL", res.Err, res.Err)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
