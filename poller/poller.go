@@ -52,6 +52,12 @@ type Sender interface {
 	Send(ctx context.Context, req webhook.Request) webhook.Result
 }
 
+// reachability is a Sender that can tell, at the cost of one connection attempt, that an endpoint
+// which refused its last connection still refuses (*webhook.Sender is one).
+type reachability interface {
+	Reachable(ctx context.Context, url string) error
+}
+
 // Config configures a Poller.
 type Config struct {
 	// Workstations are the machine names odsim plays. A subscription is polled once for every one of
@@ -376,6 +382,23 @@ func (p *Poller) poll(ctx context.Context, s subscriptions.Subscription, ws stri
 	o.WindowStart, o.WindowStop = start, t
 	if !start.Before(t) {
 		return o // DateTimeStart is in the future: nothing to read yet, and the cursor stays
+	}
+	if r, ok := p.sender.(reachability); ok {
+		// An endpoint that refused its last connection and refuses this one too fails this attempt
+		// as its POST would, without the window being read and encoded for nothing.
+		if err := r.Reachable(ctx, s.EndPointURL); err != nil {
+			d := Delivery{At: p.cfg.Now(), Subscription: s, Workstation: ws, Batch: 1, WindowStart: start, WindowStop: t,
+				Request: webhook.Request{URL: s.EndPointURL, CustomerKey: s.CustomerKey, Workstation: ws, EventType: s.EventType()},
+				Result:  webhook.Result{Err: fmt.Errorf("%w (nothing sent; the window is read again once the endpoint takes connections)", err)}}
+			if p.cfg.Observe != nil {
+				p.cfg.Observe(d)
+			}
+			if collect {
+				o.Deliveries = append(o.Deliveries, d)
+			}
+			o.Err = fmt.Errorf("batch 1: %s", d.Result.Describe())
+			return o
+		}
 	}
 	// Bodies and keys go back into the next read only when nobody keeps them: an observer, or
 	// PollNow's outcome, gets memory that is never written again.

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -64,6 +66,11 @@ type Config struct {
 type Sender struct {
 	client    *resty.Client
 	userAgent string
+	proxy     func(*http.Request) (*url.URL, error) // the transport's, when the Sender made it
+	dialer    *net.Dialer
+
+	mu      sync.Mutex
+	refused map[string]bool // host:port whose last connection attempt failed (only with the Sender's own transport)
 }
 
 // NewSender returns a Sender. Redirects are not followed: a 3xx answer is a failed delivery like any
@@ -75,10 +82,14 @@ func NewSender(cfg Config) *Sender {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "odsim"
 	}
+	s := &Sender{userAgent: cfg.UserAgent, dialer: &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}}
 	hc := cfg.Client
 	if hc == nil {
+		s.refused = map[string]bool{}
+		s.proxy = http.ProxyFromEnvironment
 		hc = &http.Client{Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
+			Proxy:               s.proxy,
+			DialContext:         s.dial,
 			DisableCompression:  true, // no Accept-Encoding: gzip, which Open Dental does not send
 			MaxIdleConnsPerHost: 64,
 			IdleConnTimeout:     90 * time.Second,
@@ -98,7 +109,64 @@ func NewSender(cfg Config) *Sender {
 	if cfg.Logger != nil {
 		c.SetLogger(restyLogger{cfg.Logger})
 	}
-	return &Sender{client: c, userAgent: cfg.UserAgent}
+	s.client = c
+	return s
+}
+
+// dial connects for the transport and remembers, per host:port, whether the last attempt failed.
+func (s *Sender) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := s.dialer.DialContext(ctx, network, addr)
+	if ctx.Err() != nil && err != nil {
+		return nil, err // abandoned, not refused: nothing learnt about the endpoint
+	}
+	s.mu.Lock()
+	if err != nil {
+		s.refused[addr] = true
+	} else {
+		delete(s.refused, addr)
+	}
+	s.mu.Unlock()
+	return c, err
+}
+
+// Reachable answers whether rawURL's endpoint takes connections, at the cost of at most one
+// connection attempt: nil at once when the last attempt to its host and port connected (or there was
+// none yet); otherwise it tries to connect, as the POST would, and returns the failure. A poller asks
+// before it reads and encodes a window, so that a subscription whose endpoint is down costs a connect
+// per attempt rather than a read of the database and a body built to be thrown away. It always
+// answers nil for a URL that goes through a proxy, and with a Config.Client, whose connections the
+// Sender does not see.
+func (s *Sender) Reachable(ctx context.Context, rawURL string) error {
+	if s.refused == nil {
+		return nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil // the POST reports it
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	s.mu.Lock()
+	refused := s.refused[addr]
+	s.mu.Unlock()
+	if !refused {
+		return nil
+	}
+	if p, err := s.proxy(&http.Request{URL: u}); err != nil || p != nil {
+		return nil
+	}
+	c, err := s.dial(ctx, "tcp", addr)
+	if err != nil {
+		return describeError(err)
+	}
+	c.Close()
+	return nil
 }
 
 // Send POSTs req and waits for the answer, the timeout or ctx's end. The response body is read and

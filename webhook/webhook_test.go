@@ -98,3 +98,52 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// Reachable costs nothing while an endpoint takes connections, and one connection attempt once it has
+// refused one: it reports the refusal again while the endpoint is down, and nil once it listens again.
+func TestReachable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// A port nothing listens on, that this test listens on again later; should another process take
+	// it meanwhile, the test starts over with another port.
+	for try := 1; ; try++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close() // nothing listens at addr now
+		url := "http://" + addr + "/hook"
+		s := webhook.NewSender(webhook.Config{Timeout: 5 * time.Second})
+		if err := s.Reachable(ctx, url); err != nil {
+			t.Fatalf("before any attempt: %v, want nil (nothing known)", err)
+		}
+		if res := s.Send(ctx, webhook.Request{URL: url, Body: []byte("[]")}); !errors.Is(res.Err, syscall.ECONNREFUSED) {
+			t.Fatalf("POST to a closed port: %v", res.Err)
+		}
+		if err := s.Reachable(ctx, url); !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("after a refused POST: %v, want connection refused", err)
+		}
+		ln, err = net.Listen("tcp", addr)
+		if err != nil {
+			if try == 5 {
+				t.Fatalf("could not listen again on a port five times: %v", err)
+			}
+			continue
+		}
+		t.Cleanup(func() { ln.Close() })
+		if err := s.Reachable(ctx, url); err != nil {
+			t.Fatalf("once it listens again: %v, want nil", err)
+		}
+		if err := s.Reachable(ctx, "http://"+addr+"/other"); err != nil {
+			t.Fatalf("the port takes connections: %v", err)
+		}
+		break
+	}
+	// Through a Config.Client the Sender sees no connections, and answers nil.
+	own := webhook.NewSender(webhook.Config{Client: &http.Client{}})
+	own.Send(ctx, webhook.Request{URL: "http://127.0.0.1:1/", Body: []byte("[]")})
+	if err := own.Reachable(ctx, "http://127.0.0.1:1/"); err != nil {
+		t.Errorf("with a Config.Client: %v", err)
+	}
+}
