@@ -26,11 +26,12 @@ import (
 // as odsim serve wires it.
 type scenarioAPI struct {
 	srv *httptest.Server
+	mux *http.ServeMux
 	db  *store.DB
 	m   *scenario.Manager
 }
 
-func newScenarioAPI(t *testing.T, opts control.Options, maxRunning int) *scenarioAPI {
+func newScenarioAPI(t testing.TB, opts control.Options, maxRunning int) *scenarioAPI {
 	t.Helper()
 	db := storetest.New(t)
 	if _, err := demo.Load(context.Background(), db.SQL(), demo.Options{}); err != nil {
@@ -53,7 +54,7 @@ func newScenarioAPI(t *testing.T, opts control.Options, maxRunning int) *scenari
 	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &scenarioAPI{srv: srv, db: db, m: m}
+	return &scenarioAPI{srv: srv, mux: mux, db: db, m: m}
 }
 
 // call sends body (JSON, when not empty) and decodes the JSON object answered.
