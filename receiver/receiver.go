@@ -68,6 +68,8 @@ const (
 	// DefaultMaxBodyBytes bounds a request body: a 1000-element batch is a few MiB, so 64 MiB leaves
 	// plenty of room while keeping a runaway sender from exhausting memory.
 	DefaultMaxBodyBytes = 64 << 20
+	// DefaultReadTimeout is long enough for a 64 MiB body at 1 MB/s.
+	DefaultReadTimeout = 2 * time.Minute
 )
 
 // shutdownGrace is how long Serve waits for requests in flight before it closes their connections. Delays
@@ -98,6 +100,9 @@ type Config struct {
 	// Validate checks every POST against odsim's event catalogue and prints, under its line, each way
 	// it differs (validate.go). The answer is not changed.
 	Validate bool
+	// ReadTimeout bounds how long a sender may take to send a request, body included, so that one
+	// trickling a body cannot hold a connection for ever. 0 means DefaultReadTimeout.
+	ReadTimeout time.Duration
 
 	// Out receives the printed lines; nil discards them.
 	Out io.Writer
@@ -134,6 +139,8 @@ func (c Config) validate() error {
 		return &ConfigError{"FailPercent", c.FailPercent, "must be between 0 and 100"}
 	case c.MaxBodyBytes < 0:
 		return &ConfigError{"MaxBodyBytes", c.MaxBodyBytes, "must not be negative"}
+	case c.ReadTimeout < 0:
+		return &ConfigError{"ReadTimeout", c.ReadTimeout, "must not be negative"}
 	}
 	return nil
 }
@@ -174,6 +181,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -222,6 +232,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout, // net/http lifts it once the body is read: Delay is not cut
 		IdleTimeout:       2 * time.Minute,
 	}
 	served := make(chan error, 1)

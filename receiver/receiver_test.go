@@ -631,3 +631,24 @@ func BenchmarkDelivery(b *testing.B) {
 		})
 	}
 }
+
+// A sender that trickles its body is cut off after ReadTimeout (before, it held the connection for as
+// long as it liked); a Delay longer than ReadTimeout is not cut, since the body was read.
+func TestSlowSenderIsCutOff(t *testing.T) {
+	t.Parallel()
+	ts := start(t, Config{ReadTimeout: 300 * time.Millisecond, Delay: 600 * time.Millisecond})
+	c, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n[")
+	c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	var ne net.Error
+	if _, err := io.ReadAll(c); errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the trickling sender's connection was still open after 15s")
+	}
+	if r := ts.send(t, "POST", ts.url+"/", nil, []byte("[]")); r.status != 200 {
+		t.Errorf("a POST answered after a delay longer than ReadTimeout: %d %q", r.status, r.body)
+	}
+}
