@@ -3,11 +3,12 @@
 // table, runs the real `odsim serve` binary as its own process with one subscription per table to a
 // loopback receiver in this process, and prints how fast the rows arrived next to the floor — the time
 // the database alone takes to hand the same pages to a Go client. It also measures change-to-delivery
-// latency and the CPU cost of idle subscriptions.
+// latency, the CPU cost of idle subscriptions, and what odsim spends while every receiver is down.
 //
-//	go run ./bench                          # from the repository root: 10k, 100k and 1M, latency, idle (~15 min)
-//	go run ./bench -sizes 10k,100k          # a few minutes
-//	go run ./bench -sizes 10k -latency 0 -idle 0 -out -
+//	go run ./bench                          # from the repository root: 10k, 100k and 1M, latency, idle, dead endpoints (~18 min)
+//	go run ./bench -sizes 10k,100k          # a few minutes more than the dead-endpoint run
+//	go run ./bench -sizes 10k -latency 0 -idle 0 -deadend 0 -out -
+//	go run ./bench -sizes '' -latency 0 -idle 0  # the dead-endpoint run alone
 //
 // Each size gets a fresh database (odsim_bench_<random>) on -dsn, dropped afterwards. Results are
 // printed and written to bench/results/<date>.txt. See bench/README.md.
@@ -58,6 +59,10 @@ type config struct {
 	keep       bool
 	serveFlags []string
 	repeat     int
+
+	deadend     int           // subscriptions to a closed port (0 skips)
+	deadendFor  time.Duration // how long they are measured
+	deadendRate float64       // changes a second meanwhile
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -79,11 +84,17 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&cfg.label, "label", "", "a note printed in the results header (what was measured)")
 	fs.IntVar(&cfg.repeat, "repeat", 0, "runs of the floor and of odsim per size, alternating; the best of each is kept (default 3 up to 100k rows per table, 1 above)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the bench databases instead of dropping them")
+	fs.IntVar(&cfg.deadend, "deadend", 1000, "subscriptions to a port that refuses connections, while a writer runs: odsim's memory, CPU, --record and log (0 skips)")
+	fs.DurationVar(&cfg.deadendFor, "deadend-for", 3*time.Minute, "how long the dead endpoints are measured")
+	fs.Float64Var(&cfg.deadendRate, "deadend-rate", 2, "appointments added per second while the endpoints are dead")
 	serve := fs.String("serve-flags", "", "extra flags for odsim serve, space-separated")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
 	for _, s := range strings.Split(*sizes, ",") {
+		if strings.TrimSpace(*sizes) == "" {
+			break // -sizes '': no throughput runs
+		}
 		n, err := parseSize(s)
 		if err != nil {
 			return config{}, err
@@ -100,6 +111,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		cfg.tables = append(cfg.tables, wt)
 	}
 	cfg.serveFlags = strings.Fields(*serve)
+	if cfg.deadend < 0 || (cfg.deadend > 0 && (cfg.deadendFor <= 0 || cfg.deadendRate <= 0)) {
+		return config{}, errors.New("-deadend must be 0 or more, and with it -deadend-for and -deadend-rate positive")
+	}
 	if cfg.repeat < 0 {
 		return config{}, fmt.Errorf("-repeat must be 1 or more (0: the default), got %d", cfg.repeat)
 	}
@@ -168,6 +182,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.idle > 0 {
 		if err := b.idleRun(ctx); err != nil {
 			return fmt.Errorf("idle: %w", err)
+		}
+	}
+	if cfg.deadend > 0 {
+		if err := b.deadendRun(ctx); err != nil {
+			return fmt.Errorf("dead endpoints: %w", err)
 		}
 	}
 	text := rep.String()

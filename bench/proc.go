@@ -57,6 +57,19 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
+// counts returns how many lines were written, and how many of them hold substr.
+func (l *logBuffer) counts(substr string) (lines, with int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for line := range strings.Lines(l.buf.String()) {
+		lines++
+		if strings.Contains(line, substr) {
+			with++
+		}
+	}
+	return lines, with
+}
+
 // String returns the last lines written, at most 4 KB.
 func (l *logBuffer) String() string {
 	l.mu.Lock()
@@ -125,21 +138,24 @@ func (p *odsimProc) stop() {
 }
 
 // peakRSS is the process's peak resident set size (VmHWM), in bytes.
-func peakRSS(pid int) (int64, error) {
+func peakRSS(pid int) (int64, error) { return procStatus(pid, "VmHWM:") }
+
+// procStatus reads one of the memory fields of /proc/PID/status ("VmHWM:", "VmRSS:"), in bytes.
+func procStatus(pid int, field string) (int64, error) {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, fmt.Errorf("read peak RSS: %w", err)
+		return 0, fmt.Errorf("read %s: %w", field, err)
 	}
 	for line := range strings.Lines(string(status)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("read peak RSS: %q: %w", line, err)
+				return 0, fmt.Errorf("read %s: %q: %w", field, line, err)
 			}
 			return kb << 10, nil
 		}
 	}
-	return 0, errors.New("read peak RSS: no VmHWM in /proc/PID/status")
+	return 0, fmt.Errorf("read %s: not in /proc/PID/status", field)
 }
 
 // cpuTime is the CPU time the process has used so far, user plus system (/proc/PID/stat).

@@ -19,6 +19,7 @@ type report struct {
 	throughput []throughputResult
 	latency    *latencyResult
 	idle       *idleResult
+	deadend    *deadendResult
 }
 
 type throughputResult struct {
@@ -48,6 +49,17 @@ type idleResult struct {
 	cpu            time.Duration
 	posts          int
 	pollingSeconds int
+}
+
+type deadendResult struct {
+	subs             int
+	rate             float64
+	over             time.Duration
+	changes          int
+	peakRSS, maxRSS  int64 // VmHWM; the highest VmRSS of the 1 s samples
+	cpu              time.Duration
+	disk             int64 // --record and --record.1 at the end
+	lines, rotations int
 }
 
 // machine records where and on what the bench ran.
@@ -147,6 +159,16 @@ func (r *report) String() string {
 		fmt.Fprintf(&b, "\nIdle: %d subscriptions (PollingSeconds=%d, every WatchTable, no changes) for %s.\n", i.subs, i.pollingSeconds, i.over.Round(time.Second))
 		fmt.Fprintf(&b, "  odsim CPU %.2fs = %.1f%% of one core; %d of %d subscriptions polled in the last 2 s; %d POSTs\n",
 			i.cpu.Seconds(), 100*i.cpu.Seconds()/i.over.Seconds(), i.polled, i.subs, i.posts)
+	}
+	if d := r.deadend; d != nil {
+		secs := d.over.Seconds()
+		fmt.Fprintf(&b, "\nDead endpoints: %d subscriptions (Appointment, PollingSeconds=1) to a port that refuses connections,\n"+
+			"%d changes written at %.3g/s, odsim run with --record, for %s. Log lines: odsim's, at warn (one per failed attempt).\n",
+			d.subs, d.changes, d.rate, d.over.Round(time.Second))
+		fmt.Fprintf(&b, "  peak RSS %.1f MiB (1 s samples: max %.1f MiB); CPU %.1f%% of one core; %.0f log lines/s, %.2f ms of CPU each\n",
+			float64(d.peakRSS)/(1<<20), float64(d.maxRSS)/(1<<20), 100*d.cpu.Seconds()/secs, float64(d.lines)/secs,
+			1000*d.cpu.Seconds()/max(float64(d.lines), 1))
+		fmt.Fprintf(&b, "  --record on disk at the end %.1f MiB (FILE and FILE.1), %d rotations\n", float64(d.disk)/(1<<20), d.rotations)
 	}
 	return b.String()
 }
