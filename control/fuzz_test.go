@@ -69,7 +69,7 @@ func FuzzScenarioBody(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	s := newScenarioAPI(f, control.Options{}, 4)
+	s := newScenarioAPI(f, control.Options{}, 4, withDemo)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := len(s.m.Runs())
 		req := httptest.NewRequest("POST", "/odsim/v1/scenarios", bytes.NewReader(body))

@@ -84,11 +84,19 @@ func newGuardedAPI(t *testing.T, opts control.Options) *guardedAPI {
 	rc := newReceiver(t, http.StatusOK)
 	h.subscribe(rc.URL(), "", "", 0, "")
 	h.subscribe(rc.URL(), "", "Patient", 1, "NOW() - INTERVAL 1 HOUR")
+	g := &guardedAPI{h: h, rc: rc}
+	g.mux = g.with(t, opts)
+	return g
+}
+
+// with is the same control API (same database, log and workstations) with other options.
+func (g *guardedAPI) with(t *testing.T, opts control.Options) *http.ServeMux {
+	t.Helper()
 	mux := http.NewServeMux()
-	if err := control.Register(mux, control.Services{Poller: h.p, Workstations: h.ws, Log: h.log, Clock: h.db}, opts); err != nil {
+	if err := control.Register(mux, control.Services{Poller: g.h.p, Workstations: g.h.ws, Log: g.h.log, Clock: g.h.db}, opts); err != nil {
 		t.Fatal(err)
 	}
-	return &guardedAPI{h: h, rc: rc, mux: mux}
+	return mux
 }
 
 // untouched fails the test if a refused request left a trace.
@@ -130,14 +138,15 @@ func TestControlAPIIsLoopbackOnlyWithoutToken(t *testing.T) {
 func TestControlAPIRefusesHostsThatAreNotThisMachine(t *testing.T) {
 	t.Parallel()
 	const token = "s3cret"
+	g := newGuardedAPI(t, control.Options{})
 	for _, opts := range []control.Options{{AllowedHosts: []string{"odsim.test", "192.0.2.2"}}, {Token: token, AllowedHosts: []string{"odsim.test", "192.0.2.2"}}} {
-		g := newGuardedAPI(t, opts)
+		mux := g.with(t, opts)
 		auth := http.Header{"Authorization": {"Bearer " + token}}
 		refused := []string{"attacker.example:30223", "attacker.example", "localhost.attacker.example", "127.0.0.1.nip.io:30223",
 			"192.0.2.7:30223", "[2001:db8::1]:30223", "odsim.test.attacker.example", "-", "xn--odsim-test:30223", "0.0.0.0:30223"}
 		for _, host := range refused {
 			for _, r := range append(controlRoutes, struct{ method, path, body string }{"GET", "/odsim/v1/session", ""}) {
-				rec := serve(g.mux, request{host: host, method: r.method, path: r.path, body: r.body, header: auth})
+				rec := serve(mux, request{host: host, method: r.method, path: r.path, body: r.body, header: auth})
 				if e := errorOf(t, rec); rec.Code != http.StatusForbidden || !strings.Contains(e.Error, "is not this machine") {
 					t.Errorf("token %v: %s %s with Host %q = %d %s, want 403", opts.Token != "", r.method, r.path, host, rec.Code, rec.Body.String())
 				}
@@ -147,7 +156,7 @@ func TestControlAPIRefusesHostsThatAreNotThisMachine(t *testing.T) {
 		allowed := []string{"127.0.0.1:30223", "127.0.0.1", "127.1.2.3:30223", "localhost:30223", "LOCALHOST.:30223", "web.localhost:30223",
 			"[::1]:30223", "[::ffff:127.0.0.1]:30223", "odsim.test:30223", "ODSIM.TEST", "192.0.2.2:30223"}
 		for _, host := range allowed {
-			if rec := serve(g.mux, request{host: host, method: "GET", path: "/odsim/v1/workstations", header: auth}); rec.Code != http.StatusOK {
+			if rec := serve(mux, request{host: host, method: "GET", path: "/odsim/v1/workstations", header: auth}); rec.Code != http.StatusOK {
 				t.Errorf("token %v: GET workstations with Host %q = %d %s", opts.Token != "", host, rec.Code, rec.Body.String())
 			}
 		}
@@ -171,8 +180,7 @@ func TestControlAPIRefusesProxiedRequestsWithoutToken(t *testing.T) {
 	g.untouched(t)
 
 	const token = "s3cret"
-	withToken := newGuardedAPI(t, control.Options{Token: token})
-	rec := serve(withToken.mux, request{method: "GET", path: "/odsim/v1/workstations",
+	rec := serve(g.with(t, control.Options{Token: token}), request{method: "GET", path: "/odsim/v1/workstations",
 		header: http.Header{"X-Forwarded-For": {"203.0.113.5"}, "Authorization": {"Bearer " + token}}})
 	if rec.Code != http.StatusOK {
 		t.Errorf("proxied with the token: %d %s", rec.Code, rec.Body.String())
@@ -324,8 +332,7 @@ func TestControlAPISessionCookie(t *testing.T) {
 	}
 
 	// Without a token there is nothing to hold: the session says so, and sets no cookie.
-	open := newGuardedAPI(t, control.Options{})
-	rec = serve(open.mux, request{method: "POST", path: "/odsim/v1/session", body: `{"token":"anything"}`})
+	rec = serve(g.with(t, control.Options{}), request{method: "POST", path: "/odsim/v1/session", body: `{"token":"anything"}`})
 	if rec.Code != 200 || len(rec.Result().Cookies()) != 0 || session(rec) != (control.Session{Authenticated: true}) {
 		t.Errorf("session without a token: %d %s %v", rec.Code, rec.Body.String(), rec.Result().Cookies())
 	}
@@ -356,7 +363,7 @@ func TestNormalizeHost(t *testing.T) {
 // GET /odsim/v1/ lists every route of the control API, scenarios and session included.
 func TestControlAPIIndexListsEveryRoute(t *testing.T) {
 	t.Parallel()
-	s := newScenarioAPI(t, control.Options{}, 0)
+	s := newScenarioAPI(t, control.Options{}, 0, withoutDemo)
 	resp, err := http.Get(s.srv.URL + "/odsim/v1/")
 	if err != nil {
 		t.Fatal(err)

@@ -31,11 +31,20 @@ type scenarioAPI struct {
 	m   *scenario.Manager
 }
 
-func newScenarioAPI(t testing.TB, opts control.Options, maxRunning int) *scenarioAPI {
+// withDemo loads the demo practice, which runs that apply steps need; tests that only start, refuse or
+// stop runs go without it.
+const (
+	withDemo    = true
+	withoutDemo = false
+)
+
+func newScenarioAPI(t testing.TB, opts control.Options, maxRunning int, practice bool) *scenarioAPI {
 	t.Helper()
 	db := storetest.New(t)
-	if _, err := demo.Load(context.Background(), db.SQL(), demo.Options{}); err != nil {
-		t.Fatalf("load demo practice: %v", err)
+	if practice {
+		if _, err := demo.Load(context.Background(), db.SQL(), demo.Options{}); err != nil {
+			t.Fatalf("load demo practice: %v", err)
+		}
 	}
 	sender := webhook.NewSender(webhook.Config{Timeout: 5 * time.Second})
 	ws := uievents.New(uievents.Config{Workstations: []string{"FRONTDESK"}}, db, sender)
@@ -107,7 +116,7 @@ func jsonNumber(v any) string {
 // A built-in scenario started on the control API runs to its end and reports its progress.
 func TestScenarioRunsAndReportsProgress(t *testing.T) {
 	t.Parallel()
-	s := newScenarioAPI(t, control.Options{}, 0)
+	s := newScenarioAPI(t, control.Options{}, 0, withDemo)
 	status, st := s.call(t, "POST", "/odsim/v1/scenarios", `{"name":"new-patient","speed":"max","start":"2026-12-02 12:00:00"}`)
 	if status != http.StatusAccepted || st["state"] != "running" || st["scenario"] != "new-patient" || st["total"] != float64(12) || st["start"] != "2026-12-02 12:00:00" {
 		t.Fatalf("start: %d %v", status, st)
@@ -134,7 +143,7 @@ func TestScenarioRunsAndReportsProgress(t *testing.T) {
 // Every bad start request is refused with a 4xx that says what is wrong, and starts nothing.
 func TestScenarioStartRefusesBadRequests(t *testing.T) {
 	t.Parallel()
-	s := newScenarioAPI(t, control.Options{}, 0)
+	s := newScenarioAPI(t, control.Options{}, 0, withoutDemo)
 	cases := []struct {
 		name, method, path, body string
 		status                   int
@@ -181,7 +190,7 @@ func TestScenarioStartRefusesBadRequests(t *testing.T) {
 // A body over 1 MiB is refused with 413, not as bad JSON.
 func TestScenarioBodyTooLarge(t *testing.T) {
 	t.Parallel()
-	s := newScenarioAPI(t, control.Options{}, 0)
+	s := newScenarioAPI(t, control.Options{}, 0, withoutDemo)
 	big := `{"yaml":"` + strings.Repeat("#", 2<<20) + `"}`
 	status, out := s.call(t, "POST", "/odsim/v1/scenarios", big)
 	if status != http.StatusRequestEntityTooLarge || out["error"] != fmt.Sprintf("Request body is larger than %d bytes.", control.MaxScenarioBytes) || out["code"] != control.TooLarge {
@@ -192,7 +201,7 @@ func TestScenarioBodyTooLarge(t *testing.T) {
 // DELETE stops a run waiting for its next step.
 func TestScenarioStop(t *testing.T) {
 	t.Parallel()
-	s := newScenarioAPI(t, control.Options{}, 0)
+	s := newScenarioAPI(t, control.Options{}, 0, withDemo)
 	// Real time: the second step is an hour away, so the run is waiting when it is stopped.
 	_, st := s.call(t, "POST", "/odsim/v1/scenarios", `{"yaml":"steps:\n  - update-patient: {patient: 1, HmPhone: \"1\"}\n  - at: 1h\n    update-patient: {patient: 1, HmPhone: \"2\"}\n"}`)
 	id := st["id"]
@@ -210,7 +219,7 @@ func TestScenarioStop(t *testing.T) {
 // accepted once a run has stopped. (Before, 1,000 never-ending runs were accepted.)
 func TestScenarioRunsAreCapped(t *testing.T) {
 	t.Parallel()
-	s := newScenarioAPI(t, control.Options{}, 2)
+	s := newScenarioAPI(t, control.Options{}, 2, withoutDemo)
 	const forever = `{"yaml":"steps:\n  - at: 24h\n    update-patient: {patient: 1, HmPhone: \"1\"}\n"}`
 	var ids []any
 	for range 2 {
