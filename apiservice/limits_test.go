@@ -149,39 +149,48 @@ func TestLongPollCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	var zero int64
+	poll := func(ctx context.Context, wait time.Duration) error {
+		_, err := c.Deliveries(ctx, control.DeliveryQuery{Since: &zero, Wait: wait})
+		return err
+	}
+	tooMany := func(err error) bool {
+		var apiErr *control.APIError
+		return errors.As(err, &apiErr) && apiErr.Status == http.StatusTooManyRequests
+	}
+	// Two long polls of a minute, each asked again while refused (the probe below may hold a slot).
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	first, firstCancel := context.WithCancel(ctx)
 	ended := make(chan error, 2)
-	go func() {
-		_, err := c.Deliveries(first, control.DeliveryQuery{Since: &zero, Wait: time.Minute})
-		ended <- err
-	}()
-	go func() {
-		_, err := c.Deliveries(ctx, control.DeliveryQuery{Since: &zero, Wait: time.Minute})
-		ended <- err
-	}()
-	// A third long poll of a second: served (after its second) while the two have not arrived yet,
-	// refused once they wait.
-	third := func() error {
-		_, err := c.Deliveries(context.Background(), control.DeliveryQuery{Since: &zero, Wait: time.Second})
-		return err
+	for _, pctx := range []context.Context{first, ctx} {
+		go func() {
+			for {
+				if err := poll(pctx, time.Minute); !tooMany(err) {
+					ended <- err
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
 	}
+	// A short long poll is served until both wait, then refused.
 	deadline := time.Now().Add(patience)
-	var apiErr *control.APIError
-	for err := third(); !errors.As(err, &apiErr); err = third() {
+	err = poll(context.Background(), 50*time.Millisecond)
+	for ; !tooMany(err); err = poll(context.Background(), 50*time.Millisecond) {
 		if err != nil || time.Now().After(deadline) {
 			t.Fatalf("third long poll: %v, want 429 once two wait", err)
 		}
 	}
-	if apiErr.Status != http.StatusTooManyRequests || apiErr.Code != control.TooMany || !strings.Contains(apiErr.Message, "2 long polls are waiting") {
+	var apiErr *control.APIError
+	errors.As(err, &apiErr)
+	if apiErr.Code != control.TooMany || !strings.Contains(apiErr.Message, "2 long polls are waiting") {
 		t.Fatalf("third long poll: %+v", apiErr)
 	}
 	firstCancel()
 	<-ended
 	deadline = time.Now().Add(patience)
-	for err := third(); err != nil; err = third() {
-		if time.Now().After(deadline) {
+	for err := poll(context.Background(), 50*time.Millisecond); err != nil; err = poll(context.Background(), 50*time.Millisecond) {
+		if !tooMany(err) || time.Now().After(deadline) {
 			t.Fatalf("a long poll after one ended: %v", err)
 		}
 	}
