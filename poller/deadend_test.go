@@ -25,9 +25,16 @@ func TestDeadEndpointCostsAConnectPerAttempt(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
 	ctx := context.Background()
-	if _, err := db.SQL().ExecContext(ctx, "INSERT INTO appointment (AptNum, PatNum, AptStatus, Pattern, Op, DateTStamp) VALUES"+
-		" (1, 1, 1, '//', 1, NOW() - INTERVAL 5 SECOND), (2, 1, 1, '//', 1, NOW() - INTERVAL 5 SECOND)"); err != nil {
-		t.Fatal(err)
+	// Every NOT NULL column named, so that the embedded engine (stricter than MySQL's sql_mode='') takes it.
+	for apt := 1; apt <= 2; apt++ {
+		if _, err := db.SQL().ExecContext(ctx, "INSERT INTO appointment (AptNum, PatNum, AptStatus, Pattern, Confirmed, TimeLocked, Op, Note,"+
+			" ProvNum, ProvHyg, AptDateTime, NextAptNum, UnschedStatus, IsNewPatient, ProcDescript, Assistant, ClinicNum, IsHygiene,"+
+			" DateTStamp, DateTimeArrived, DateTimeSeated, DateTimeDismissed, InsPlan1, InsPlan2, DateTimeAskedToArrive, ProcsColored,"+
+			" ColorOverride, AppointmentTypeNum, SecUserNumEntry, SecDateTEntry, Priority, ProvBarText, PatternSecondary, SecurityHash,"+
+			" ItemOrderPlanned) VALUES (?, 1, 1, '//', 19, 0, 1, '', 1, 0, '2026-12-01 09:00:00', 0, 0, 0, '', 0, 0, 0,"+
+			" NOW() - INTERVAL 5 SECOND, '0001-01-01', '0001-01-01', '0001-01-01', 0, 0, '0001-01-01', '', 0, 0, 0, '0001-01-01', 0, '', '', '', 0)", apt); err != nil {
+			t.Fatal(err)
+		}
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0") // a port that refuses now, and that the test listens on later
 	if err != nil {
