@@ -39,6 +39,11 @@ var statuses = map[string]int{
 	Internal:         http.StatusInternalServerError,
 }
 
+// ErrorCodes lists every code, for documents that describe the API (docs/openapi.json).
+func ErrorCodes() []string {
+	return []string{Invalid, Unauthorized, Forbidden, SQLNotAllowed, NotFound, MethodNotAllowed, TooLarge, NotJSON, TooMany, Internal}
+}
+
 // Error is a refusal meant for the caller: a code and a message safe to show them.
 type Error struct {
 	Code    string

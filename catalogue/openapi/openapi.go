@@ -60,7 +60,10 @@ func Document() obj {
 		m{"Subscription", subscriptionSchema()},
 		m{"SubscriptionRequest", subscriptionRequestSchema()},
 		m{"ODError", obj{{"type", "string"}, {"description", "Open Dental's API answers errors with a JSON string explaining them; odsim's names the field (\"PollingSeconds must be 1 or more.\")."}}},
-		m{"ControlError", obj{{"type", "object"}, {"properties", obj{{"error", obj{{"type", "string"}}}}}, {"required", []string{"error"}}, {"additionalProperties", false}}},
+		m{"ControlError", obj{{"type", "object"}, {"properties", obj{
+			{"error", obj{{"type", "string"}, {"description", "what is wrong, naming the field or parameter"}}},
+			{"code", obj{{"type", "string"}, {"enum", control.ErrorCodes()}, {"description", "the kind of refusal, for programs (control/errors.go)"}}},
+		}}, {"required", []string{"error", "code"}}, {"additionalProperties", false}}},
 	)
 	paths := append(subscriptionPaths(), controlPaths(r)...)
 	paths = append(paths, m{Path, obj{{"get", obj{
@@ -81,7 +84,7 @@ func Document() obj {
 		{"servers", []obj{{{"url", "http://127.0.0.1:30223"}, {"description", "odsim serve (Open Dental API Service's port)"}}}},
 		{"tags", []obj{
 			{{"name", "subscriptions"}, {"description", "Open Dental's Subscriptions API (since 22.1), as odsim serves it."}},
-			{{"name", "control"}, {"description", "odsim's control API: loopback clients only, or Authorization: Bearer <--control-token>."}},
+			{{"name", "control"}, {"description", "odsim's control API: addressed to this machine (Host), from loopback clients only, or with Authorization: Bearer <--control-token>; writes from no other site's page, POSTs with Content-Type: application/json (README, Security)."}},
 			{{"name", "odsim"}, {"description", "odsim itself."}},
 		}},
 		{"paths", obj(paths)},
@@ -175,6 +178,7 @@ func subscriptionPaths() []m {
 	common := func(op obj, responses obj) obj {
 		responses = append(responses,
 			m{"401", odError("The Authorization header is missing or not ODFHIR {DeveloperKey}/{CustomerKey}, or the pair is not accepted (--api-key).")},
+			m{"403", odError("odsim listens on loopback only and the Host header is not this machine (localhost, a loopback address or an --allowed-host).")},
 			m{"500", odError("Internal error (details in odsim's log).")})
 		return append(op, m{"security", security}, m{"responses", responses})
 	}
@@ -212,32 +216,43 @@ func subscriptionPaths() []m {
 
 func controlPaths(r *reflector) []m {
 	security := []obj{{}, {{"ControlToken", []string{}}}}
-	op := func(id, summary string, req any, reqDesc string, ok any, okDesc string, errs obj) obj {
+	// answer is an operation whose success is status with ok's JSON.
+	answer := func(method, id, summary string, req any, reqDesc string, status string, ok any, okDesc string, errs obj) obj {
 		o := obj{{"operationId", id}, {"tags", []string{"control"}}, {"summary", summary}, {"security", security}}
 		if req != nil {
 			o = append(o, m{"requestBody", obj{{"required", false}, {"description", reqDesc}, {"content", jsonContent(r.schema(reflect.TypeOf(req)))}}})
 		}
-		resp := obj{{"200", obj{{"description", okDesc}, {"content", jsonContent(r.schema(reflect.TypeOf(ok)))}}}}
+		resp := obj{{status, obj{{"description", okDesc}, {"content", jsonContent(r.schema(reflect.TypeOf(ok)))}}}}
 		resp = append(resp, errs...)
 		resp = append(resp,
-			m{"401", controlError("--control-token is set and the request lacks Authorization: Bearer <token>.")},
-			m{"403", controlError("Without --control-token, only loopback clients (and loopback Host headers) are served.")},
-			m{"500", controlError("Internal error (details in odsim's log).")})
+			m{"401", controlError("--control-token is set and the request lacks Authorization: Bearer <token> (or the session cookie).")},
+			m{"403", controlError("The Host header is not this machine (localhost, a loopback address or an --allowed-host); or, without --control-token, the client is not on loopback or came through a proxy; or a write came from another site's page.")})
+		if method == http.MethodPost {
+			resp = append(resp, m{"415", controlError("Content-Type is not application/json (every POST says it, also with an empty body).")})
+		}
+		resp = append(resp, m{"500", controlError("Internal error (details in odsim's log).")})
 		return append(o, m{"responses", resp})
 	}
+	op := func(method, id, summary string, req any, reqDesc string, ok any, okDesc string, errs obj) obj {
+		return answer(method, id, summary, req, reqDesc, "200", ok, okDesc, errs)
+	}
 	bad := func(d string) obj { return obj{{"400", controlError(d)}} }
+	tooLarge := func(limit string) m { return m{"413", controlError("The body is larger than " + limit + ".")} }
 	query := func(name, desc string, schema obj) obj {
 		return obj{{"name", name}, {"in", "query"}, {"required", false}, {"description", desc}, {"schema", schema}}
 	}
 	str, integer := obj{{"type", "string"}}, obj{{"type", "integer"}}
+	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
 	return []m{
-		{"/odsim/v1/poll", obj{{"post", op("pollNow", "Poll now: every subscription, or one; answers once every POST was answered",
-			control.PollRequest{}, "Leave out (or {}) to poll every subscription.", control.PollResult{}, "What each subscription's poll sent.",
-			append(bad("The body is invalid (unknown key, wrong type); the message names the field."), m{"404", controlError("No such subscription.")}))}}},
-		{"/odsim/v1/select-patient", obj{{"post", op("selectPatient", "A workstation selects a patient: PatientSelected to every matching UI subscription",
+		{"/odsim/v1/", obj{{"get", op(get, "listRoutes", "Every route of the control API", nil, "", control.RouteList{}, "The routes.", bad("A query string was given."))}}},
+		{"/odsim/v1/poll", obj{{"post", op(post, "pollNow", "Poll now: every subscription, or one; answers once every POST was answered",
+			control.PollRequest{}, "{} to poll every subscription.", control.PollResult{}, "What each subscription's poll sent.",
+			append(bad("The body is invalid (unknown key, wrong type); the message names the field."), m{"404", controlError("No such subscription.")}, tooLarge("16 KiB")))}}},
+		{"/odsim/v1/select-patient", obj{{"post", op(post, "selectPatient", "A workstation selects a patient: PatientSelected to every matching UI subscription",
 			control.SelectRequest{}, "", control.Selection{}, "What was sent.",
-			append(bad("The body is invalid, or the workstation is not one odsim plays."), m{"404", controlError("No such patient.")}))}}},
-		{"/odsim/v1/deliveries", obj{{"get", append(op("listDeliveries", "The delivery log, oldest first", nil, "", control.DeliveryPage{}, "The deliveries that match.", bad("A filter is invalid; the message names it.")),
+			append(bad("The body is invalid, or the workstation is not one odsim plays."), m{"404", controlError("No such patient.")}, tooLarge("16 KiB")))}}},
+		{"/odsim/v1/deliveries", obj{{"get", append(op(get, "listDeliveries", "The delivery log, oldest first", nil, "", control.DeliveryPage{}, "The deliveries that match.",
+			append(bad("A filter is invalid; the message names it."), m{"429", controlError("As many long polls as odsim holds at once are waiting (see Retry-After).")})),
 			m{"parameters", []obj{
 				query("subscription", "only this subscription's", integer),
 				query("table", "only this WatchTable's (or PatientSelected)", str),
@@ -249,7 +264,7 @@ func controlPaths(r *reflector) []m {
 			}})}}},
 		{"/odsim/v1/deliveries/{id}", obj{
 			{"parameters", []obj{{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", integer}}}},
-			{"get", op("getDelivery", "One delivery with its headers and body as sent", nil, "", control.Delivery{}, "The delivery.",
+			{"get", op(get, "getDelivery", "One delivery with its headers and body as sent", nil, "", control.Delivery{}, "The delivery.",
 				append(bad("id is not a number."), m{"404", controlError("The log holds no such delivery (never, or dropped).")}))},
 		}},
 		{"/odsim/v1/deliveries/{id}/schema", obj{
@@ -260,39 +275,33 @@ func controlPaths(r *reflector) []m {
 					{"200", obj{{"description", "A standalone JSON Schema: $defs/<Event>Body (database events) or $defs/<Event> (UI events)."}, {"content", obj{{"application/schema+json", obj{{"schema", obj{{"type", "object"}}}}}}}}},
 					{"400", controlError("id is not a number, or a query string was given.")},
 					{"404", controlError("The log holds no such delivery.")},
-					{"401", controlError("--control-token is set and the request lacks Authorization: Bearer <token>.")},
-					{"403", controlError("Without --control-token, only loopback clients (and loopback Host headers) are served.")},
+					{"401", controlError("--control-token is set and the request lacks Authorization: Bearer <token> (or the session cookie).")},
+					{"403", controlError("The Host header is not this machine, or, without --control-token, the client is not on loopback or came through a proxy.")},
 				}},
 			}},
 		}},
-		{"/odsim/v1/workstations", obj{{"get", op("listWorkstations", "The workstations odsim plays and their selected patients", nil, "", control.WorkstationList{}, "The workstations.", nil)}}},
+		{"/odsim/v1/workstations", obj{{"get", op(get, "listWorkstations", "The workstations odsim plays and their selected patients", nil, "", control.WorkstationList{}, "The workstations.", nil)}}},
 		{"/odsim/v1/scenarios", obj{
-			{"get", op("listScenarios", "The built-in scenarios and the runs of this odsim", nil, "", scenarioList{}, "Built-ins and runs.", nil)},
-			{"post", op("startScenario", "Start a scenario (a built-in by name, or YAML)", scenarioStart{}, "", scenario.RunStatus{}, "The run, started.", bad("The body or the scenario is invalid; the message names the field or the line."))},
+			{"get", op(get, "listScenarios", "The built-in scenarios and the runs of this odsim", nil, "", control.ScenarioList{}, "Built-ins and runs.", nil)},
+			{"post", answer(post, "startScenario", "Start a scenario (a built-in by name, or YAML); its Location is the run", control.StartRequest{}, "", "202", scenario.RunStatus{}, "The run, started.",
+				obj{
+					{"400", controlError("The body or the scenario is invalid; the message names the field or the line.")},
+					{"413", controlError("The body is larger than 1 MiB.")},
+					{"429", controlError("As many runs as odsim runs at once are in progress (see Retry-After).")},
+				})},
 		}},
 		{"/odsim/v1/scenarios/{id}", obj{
 			{"parameters", []obj{{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", integer}}}},
-			{"get", op("getScenario", "A run's progress", nil, "", scenario.RunStatus{}, "The run.", obj{{"404", controlError("No such run.")}})},
-			{"delete", op("stopScenario", "Stop a run", nil, "", scenario.RunStatus{}, "The run, stopped.", obj{{"404", controlError("No such run.")}})},
+			{"get", op(get, "getScenario", "A run's progress", nil, "", scenario.RunStatus{}, "The run.", append(bad("id is not a number."), m{"404", controlError("No such run.")}))},
+			{"delete", op(del, "stopScenario", "Stop a run", nil, "", scenario.RunStatus{}, "The run, stopped.", append(bad("id is not a number."), m{"404", controlError("No such run.")}))},
+		}},
+		{"/odsim/v1/session", obj{
+			{"get", op(get, "getSession", "Whether odsim needs the control token, and whether this request holds it", nil, "", control.Session{}, "The session.", nil)},
+			{"post", op(post, "startSession", "Hold the control token in the browser, as an HttpOnly, SameSite=Strict cookie", control.SessionRequest{}, "", control.Session{}, "The cookie is set (with --control-token).",
+				append(bad("The body is invalid."), tooLarge("16 KiB")))},
+			{"delete", op(del, "endSession", "Drop the session cookie", nil, "", control.Session{}, "The cookie is dropped.", nil)},
 		}},
 	}
-}
-
-// scenarioList and scenarioStart mirror the JSON of scenario's list and start routes, whose Go types
-// are the package's own.
-type scenarioList struct {
-	Builtin []struct {
-		Name    string `json:"name"`
-		Summary string `json:"summary"`
-	} `json:"builtin"`
-	Runs []scenario.RunStatus `json:"runs"`
-}
-
-type scenarioStart struct {
-	Name  string          `json:"name,omitempty"`  // a built-in scenario
-	YAML  string          `json:"yaml,omitempty"`  // or a scenario's text
-	Speed json.RawMessage `json:"speed,omitempty"` // a factor, or "max"
-	Start string          `json:"start,omitempty"` // the scenario clock's start
 }
 
 // webhooks has one entry per event: the POST Open Dental sends, its headers and body.
@@ -376,12 +385,8 @@ func (r *reflector) schema(t reflect.Type) obj {
 		}
 		name := r.named[t]
 		if name == "" {
-			// Named by package and type: ControlDelivery, ScenarioRunStatus; this package's own
-			// mirrors of scenario's JSON are ScenarioList and ScenarioStart.
+			// Named by package and type: ControlDelivery, ScenarioRunStatus.
 			pkg := t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:]
-			if t.PkgPath() == reflect.TypeOf(scenarioList{}).PkgPath() {
-				pkg = ""
-			}
 			name = strings.ToUpper(pkg[:min(1, len(pkg))]) + pkg[min(1, len(pkg)):] + strings.ToUpper(t.Name()[:1]) + t.Name()[1:]
 			r.named[t] = name
 			r.defs = append(r.defs, m{name, nil})
