@@ -27,7 +27,7 @@ Existing tables are left exactly as they are, so this is safe against a real Ope
 database. When it creates the definition table it also seeds Open Dental's standard
 definitions (confirmation statuses, billing types, ...).`,
 		Example: `  odsim schema apply --dsn 'root@tcp(127.0.0.1:3306)/opendental'`,
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dsn == "" {
 				return fmt.Errorf("--dsn is required, e.g. --dsn 'root@tcp(127.0.0.1:3306)/opendental'")
@@ -50,15 +50,16 @@ definitions (confirmation statuses, billing types, ...).`,
 		},
 	}
 	apply.Flags().StringVar(&dsn, "dsn", "", "MySQL/MariaDB database, as user:password@tcp(host:port)/opendental")
+	settings(apply.Flags(), "dsn")
 	printCmd := &cobra.Command{
 		Use:   "print",
 		Short: "Print the schema and seed definitions as SQL (for mysql clients and docker init scripts)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			_, err := io.WriteString(e.stdout, store.SchemaSQL())
 			return err
 		},
 	}
 	cmd.AddCommand(apply, printCmd)
-	return cmd
+	return group(cmd)
 }

@@ -40,7 +40,7 @@ The demo needs an empty database: it refuses when its tables already hold rows, 
 and succeeds.`,
 		Example: `  odsim seed demo --dsn 'root@tcp(127.0.0.1:3306)/opendental'
   odsim seed demo --dsn 'root@tcp(127.0.0.1:3306)/opendental' --anchor 2026-11-30 --force`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dsn == "" {
 				return fmt.Errorf("--dsn is required, e.g. --dsn 'root@tcp(127.0.0.1:3306)/opendental'")
@@ -82,9 +82,10 @@ and succeeds.`,
 		},
 	}
 	demoCmd.Flags().StringVar(&dsn, "dsn", "", "MySQL/MariaDB database, as user:password@tcp(host:port)/opendental")
+	settings(demoCmd.Flags(), "dsn")
 	demoCmd.Flags().StringVar(&anchor, "anchor", "", "a date in the first week of the appointment book, as yyyy-mm-dd (default: this week, or next week at a weekend)")
 	demoCmd.Flags().BoolVar(&force, "force", false, "delete the rows of the tables the demo fills before loading")
 	demoCmd.Flags().BoolVar(&ifEmpty, "if-empty", false, "load only into an empty database; otherwise say so and exit 0 (for init containers that run on every start)")
 	cmd.AddCommand(demoCmd)
-	return cmd
+	return group(cmd)
 }
