@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/odsim/odsim/store"
 	"github.com/odsim/odsim/store/demo"
 )
 
@@ -32,8 +31,8 @@ appointments in every status.
 
 The appointment book covers the two working weeks that start on the Monday of --anchor (by
 default the current week, or the next one at a weekend). The same anchor always gives the
-same rows with the same primary keys. Missing Open Dental tables are created first, as by
-"odsim schema apply".
+same rows with the same primary keys. A missing database and missing Open Dental tables are
+created first, as by "odsim schema apply".
 
 The demo needs an empty database: it refuses when its tables already hold rows, unless
 --force, which deletes those tables' rows first, or --if-empty, which then loads nothing
@@ -54,7 +53,7 @@ and succeeds.`,
 				opts.Anchor = t
 			}
 			ctx := cmd.Context()
-			db, err := store.Open(ctx, dsn)
+			db, err := openCreating(ctx, e, dsn)
 			if err != nil {
 				return err
 			}
