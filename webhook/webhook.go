@@ -6,6 +6,8 @@ package webhook
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +60,9 @@ type Config struct {
 	UserAgent string        // sent as User-Agent; "odsim" when empty
 	Client    *http.Client  // base HTTP client (transport); a fresh one when nil
 	Logger    *slog.Logger
+	// RootCAs are the certificate authorities trusted for https EndPointUrls when Client is nil; nil
+	// means the system's (on Linux, SSL_CERT_FILE and SSL_CERT_DIR name them).
+	RootCAs *x509.CertPool
 }
 
 // Sender POSTs events. It is safe for concurrent use.
@@ -77,12 +82,16 @@ func NewSender(cfg Config) *Sender {
 	}
 	hc := cfg.Client
 	if hc == nil {
-		hc = &http.Client{Transport: &http.Transport{
+		tr := &http.Transport{
 			Proxy:               http.ProxyFromEnvironment,
 			DisableCompression:  true, // no Accept-Encoding: gzip, which Open Dental does not send
 			MaxIdleConnsPerHost: 64,
 			IdleConnTimeout:     90 * time.Second,
-		}}
+		}
+		if cfg.RootCAs != nil {
+			tr.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs}
+		}
+		hc = &http.Client{Transport: tr}
 	}
 	c := resty.NewWithClient(hc).
 		SetTimeout(cfg.Timeout).
