@@ -9,6 +9,7 @@ package apiservice
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,9 @@ type Config struct {
 	Workstations []string
 	// Timeout is how long a receiver has to answer a POST (webhook.DefaultTimeout when 0).
 	Timeout time.Duration
+	// CAFiles are PEM files of certificate authorities trusted for https EndPointUrls besides the
+	// system's (a test receiver's self-signed certificate, a company CA).
+	CAFiles []string
 	// WindowLag ends poll windows that long before the database's NOW() (see poller.Config).
 	WindowLag time.Duration
 	// APIKeys, when set, are the only DeveloperKey/CustomerKey pairs the Subscriptions API accepts.
@@ -133,6 +137,7 @@ type Service struct {
 	embedded   *embedded.Server // nil with a DSN
 	subscribed []Subscribed
 
+	rootCAs   *x509.CertPool // nil: the system's
 	dlog      *deliveries.Log
 	record    *os.File
 	ui        *uievents.Workstations
@@ -176,6 +181,9 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	}
 	undo = append(undo, func() { s.ln.Close() })
 
+	if s.rootCAs, err = loadCAs(cfg.CAFiles); err != nil {
+		return nil, err
+	}
 	if err := s.openDatabase(ctx); err != nil {
 		return nil, err
 	}
@@ -282,7 +290,7 @@ func (s *Service) closeRecording() {
 // assemble builds the sender, UI events, the poller, scenario runs and the HTTP routes.
 func (s *Service) assemble() {
 	cfg := s.cfg
-	sender := webhook.NewSender(webhook.Config{Timeout: cfg.Timeout, UserAgent: "odsim/" + cfg.Version, Logger: s.log})
+	sender := webhook.NewSender(webhook.Config{Timeout: cfg.Timeout, UserAgent: "odsim/" + cfg.Version, Logger: s.log, RootCAs: s.rootCAs})
 	met := metrics.New()
 	s.ui = uievents.New(uievents.Config{Workstations: cfg.Workstations, Observe: observeUI(s.dlog, met)}, s.db, sender)
 	s.poller = poller.New(poller.Config{Workstations: cfg.Workstations, WindowLag: cfg.WindowLag, Logger: s.log,

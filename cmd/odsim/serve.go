@@ -24,6 +24,7 @@ type serveConfig struct {
 	embeddedAddr string
 	workstations []string
 	timeout      time.Duration
+	caFiles      []string
 	windowLag    time.Duration
 	apiKeys      []string // the only key pairs accepted when set (from apiKeyFlags)
 	controlToken string   // required on /odsim/v1 when set; else the control API is loopback-only
@@ -68,6 +69,7 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.StringVar(&cfg.embeddedAddr, "embedded-addr", embedded.DefaultAddr, "where the embedded database listens when no --dsn is given")
 	f.StringSliceVar(&cfg.workstations, "workstation", []string{apiservice.DefaultWorkstation()}, "machine name(s) odsim plays; repeat or comma-separate to simulate several machines")
 	f.DurationVar(&cfg.timeout, "timeout", webhook.DefaultTimeout, "how long a receiver has to answer a POST before it counts as failed")
+	f.StringArrayVar(&cfg.caFiles, "ca-file", nil, "trust the certificate authorities in this PEM `file` for https EndPointUrls, besides the system's (repeatable; one per line in the variable; SSL_CERT_FILE replaces the system's instead)")
 	f.DurationVar(&cfg.windowLag, "window-lag", 0, "end each poll window this long before the database's NOW(), so rows of writes still running at the poll are not skipped (an improvement over Open Dental; 0 = as Open Dental)")
 	registerSecret(f, &cfg.apiKeyFlags, "api-key", true, "accept only this `DeveloperKey/CustomerKey` pair on the API (repeatable; one per line in the variable; default: any well-formed key)")
 	registerSecret(f, &cfg.tokenFlags, "control-token", false, "require Authorization: Bearer `token` on the control API (/odsim/v1) and serve it on every address; without it only loopback may use it")
@@ -142,6 +144,7 @@ func (c serveConfig) serviceConfig(log *slog.Logger) (apiservice.Config, error) 
 		Demo:         c.demo,
 		Workstations: c.workstations,
 		Timeout:      c.timeout,
+		CAFiles:      c.caFiles,
 		WindowLag:    c.windowLag,
 		APIKeys:      c.apiKeys,
 		ControlToken: c.controlToken,

@@ -31,7 +31,15 @@ type signalled struct {
 
 func startSignalled(t *testing.T, args ...string) *signalled {
 	t.Helper()
+	return startBinary(t, nil, args...)
+}
+
+// startBinary runs the odsim binary with args and, besides the test's own environment, the variables
+// in env ("NAME=value").
+func startBinary(t *testing.T, env []string, args ...string) *signalled {
+	t.Helper()
 	p := &signalled{cmd: exec.Command(odsimBinary(t), args...), seen: make(chan struct{}, 1)}
+	p.cmd.Env = append(os.Environ(), env...)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -43,8 +51,11 @@ func startSignalled(t *testing.T, args ...string) *signalled {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
 	var readers sync.WaitGroup
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill() // a no-op when stop already ended it
+		readers.Wait()
+	})
 	for _, r := range []struct {
 		pipe   interface{ Read([]byte) (int, error) }
 		stderr bool
@@ -67,20 +78,19 @@ func startSignalled(t *testing.T, args ...string) *signalled {
 			}
 		}()
 	}
-	t.Cleanup(readers.Wait)
 	return p
 }
 
-// waitFor waits up to 30 s for a line matching re.
-func (p *signalled) waitFor(t *testing.T, re *regexp.Regexp) {
+// waitFor waits up to 30 s for a line matching re and returns its first submatch (or the line).
+func (p *signalled) waitFor(t *testing.T, re *regexp.Regexp) string {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
 		p.mu.Lock()
 		for _, l := range p.out {
-			if re.MatchString(l) {
+			if m := re.FindStringSubmatch(l); m != nil {
 				p.mu.Unlock()
-				return
+				return m[len(m)-1]
 			}
 		}
 		all := strings.Join(p.out, "\n")
