@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,7 +54,19 @@ func TestSettingsGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if b.String() != string(want) {
-		t.Errorf("settings differ from %s (go test -run TestSettingsGolden -update after a deliberate change):\n%s", golden, b.String())
+		got, had := strings.Split(b.String(), "\n"), strings.Split(string(want), "\n")
+		var diff []string
+		for _, l := range got {
+			if !slices.Contains(had, l) {
+				diff = append(diff, "+ "+l)
+			}
+		}
+		for _, l := range had {
+			if !slices.Contains(got, l) {
+				diff = append(diff, "- "+l)
+			}
+		}
+		t.Errorf("settings differ from %s (go test -run TestSettingsGolden -update after a deliberate change):\n%s", golden, strings.Join(diff, "\n"))
 	}
 }
 
