@@ -76,8 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	var ee exitError
-	if err != nil && ctx.Err() != nil && !errors.As(err, &ee) {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		// Stopped by Ctrl-C in the middle of a request: say so rather than "context canceled".
 		fmt.Fprintf(stderr, "%s: interrupted\n", strings.Join(append([]string{"odsim"}, commandWords(root, args)...), " "))
 		return interrupted(ctx)

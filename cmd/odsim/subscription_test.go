@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,5 +164,40 @@ func TestServeSecretsFromFiles(t *testing.T) {
 	}
 	if _, err := h.odsim("subscriptions"); err == nil || !strings.Contains(err.Error(), "HTTP 401") {
 		t.Errorf("subscriptions with a key not in the file: %v", err)
+	}
+}
+
+// TestInterruptedRequest: Ctrl-C while a client command waits for odsim ends it with one
+// "interrupted" line and status 130, not "context canceled".
+func TestInterruptedRequest(t *testing.T) {
+	t.Parallel()
+	h := newRemoteHarness(t)
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(release) })
+	h.mustOdsim("subscribe", slow.URL+"/", "--ui", "PatientSelected")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr listenOutput
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"select-patient", "27", "--workstation", "MOLLYR"}, listenEnv(map[string]string{"ODSIM_URL": h.addr}),
+			strings.NewReader(""), &stdout, &stderr)
+	}()
+	<-arrived // select-patient waits for the receiver's answer
+	cancel()
+	var ee exitError
+	if err := <-done; !errors.As(err, &ee) || ee.code != 130 || stderr.String() != "odsim select-patient: interrupted\n" {
+		t.Errorf("select-patient interrupted: %v, stderr %q", err, stderr.String())
 	}
 }
