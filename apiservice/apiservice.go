@@ -316,6 +316,8 @@ func (s *Service) routes(met *metrics.Metrics) http.Handler {
 	guarded := control.Guard(cfg.ControlToken, scenarioMux)
 	mux.Handle("/odsim/v1/scenarios", guarded)
 	mux.Handle("/odsim/v1/scenarios/", guarded)
+	// Which database odsim polls, for odsim replay and simulate: a control route like the others.
+	mux.Handle("GET /odsim/v1/database", control.Guard(cfg.ControlToken, control.DatabaseHandler(s.databaseInfo, s.log)))
 	mux.Handle("GET /metrics", met.Handler())
 	mux.Handle("GET "+openapi.Path, openapi.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -87,3 +87,12 @@ func loadCAs(files []string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// databaseInfo names the database odsim polls for GET /odsim/v1/database, without credentials.
+func (s *Service) databaseInfo(ctx context.Context) (control.DatabaseInfo, error) {
+	id, err := s.db.Identity(ctx)
+	if err != nil {
+		return control.DatabaseInfo{}, err
+	}
+	return control.DatabaseInfo{Server: id.Server, Database: id.Database, Version: id.Version, EmbeddedAddr: s.EmbeddedAddr()}, nil
+}
