@@ -17,12 +17,7 @@ import (
 	"github.com/odsim/odsim/control"
 	"github.com/odsim/odsim/scenario"
 	"github.com/odsim/odsim/scenario/resend"
-	"github.com/odsim/odsim/store"
-	"github.com/odsim/odsim/store/embedded"
 )
-
-// defaultReplayDSN is the embedded database of a running `odsim serve`.
-const defaultReplayDSN = "root@tcp(" + embedded.DefaultAddr + ")/" + embedded.DefaultDatabase
 
 // replayConfig is everything `odsim replay` is configured with.
 type replayConfig struct {
@@ -55,9 +50,14 @@ new-patient; --list shows them, --print prints one to copy) or the path of a sce
 (format: docs/scenarios.md). The built-ins need odsim's demo practice, which odsim serve loads
 into its embedded database.
 
-By default replay writes to the embedded database of a running odsim serve; --dsn names another.
-select-patient steps fire PatientSelected through the running odsim at --url. --speed 1 runs in
-real time, --speed 10 ten times faster, --speed max without waiting. The exit status is 0 when
+replay writes into the database of the running odsim at --url (ODSIM_URL), so that the events
+come from that odsim: its embedded database directly, or, when it polls a MySQL/MariaDB database of
+its own --dsn, the same database given again with --dsn (odsim never sends database credentials
+over HTTP). A --dsn that is not the database the odsim at --url polls is refused, naming both.
+With no odsim running, --dsn alone writes into that database (for an odsim started later, or Open
+Dental's own). select-patient steps fire PatientSelected through the odsim at --url.
+
+--speed 1 runs in real time, --speed 10 ten times faster, --speed max without waiting. The exit status is 0 when
 every step was applied; otherwise replay names the file, line and step that failed and lists the
 steps applied before it (each step is one transaction: a failed step wrote nothing).
 
@@ -73,6 +73,7 @@ exit status is then 130.`,
 		Example: `  odsim replay clinic-day --speed max
   odsim replay my-scenario.yaml --speed 10
   odsim replay bulk-import --speed max --dsn 'root:secret@tcp(127.0.0.1:3306)/opendental'
+  ODSIM_URL=http://127.0.0.1:30224 odsim replay new-patient --speed max   # another odsim's database
   odsim replay --print new-patient > new-patient.yaml
   odsim replay --deliveries deliveries.jsonl --to http://127.0.0.1:8080/ --speed max`,
 		Args: optionalArgs(arg{"SCENARIO", "a built-in scenario or a scenario file"}),
@@ -105,10 +106,10 @@ exit status is then 130.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to; the default is the embedded database of a running odsim serve")
+	f.StringVar(&cfg.dsn, "dsn", "", "the Open Dental `database` to write to, as user:password@tcp(host:port)/opendental; it must be the one the odsim at --url polls (default: that odsim's embedded database)")
 	f.StringVar(&cfg.speed, "speed", "1", "how fast to run the timeline: 1 real time, 10 ten times faster, max without waiting")
 	f.StringVar(&cfg.start, "start", "", "the scenario clock at the start, as `yyyy-mm-dd hh:mm`, or a date alone for that day at the file's start: time; default now, or today at the file's start: time")
-	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim that fires PatientSelected for select-patient steps")
+	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim whose database to write into, and that fires PatientSelected for select-patient steps ('' for none: write into --dsn alone)")
 	registerSecret(f, &cfg.token, "control-token", false, "the `token` of odsim serve --control-token, for select-patient steps")
 	f.StringVar(&cfg.workstation, "workstation", "", "the workstation select-patient steps use when they name none")
 	f.BoolVar(&cfg.list, "list", false, "list the built-in scenarios")
@@ -151,27 +152,19 @@ func replayScenario(ctx context.Context, e env, cfg replayConfig, f *pflag.FlagS
 		}
 		opts.Start = t
 	}
-	client, err := newClient(cfg.odsimURL, &cfg.token, f)
+	tg, err := openTarget(ctx, e, f, cfg.odsimURL, &cfg.token, cfg.dsn)
 	if err != nil {
 		return err
 	}
+	defer tg.db.Close()
 	opts.Selector = scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
 		if ws == "" {
 			ws = cfg.workstation
 		}
 		wait := true
-		_, err := client.SelectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
-		return remoteError(err)
+		return tg.selectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
 	})
-	db, err := store.Open(ctx, cfg.dsn)
-	if err != nil {
-		if cfg.dsn == defaultReplayDSN {
-			return fmt.Errorf("%w (is odsim serve running with its embedded database? or give --dsn)", err)
-		}
-		return err
-	}
-	defer db.Close()
-	rep, err := scenario.Run(ctx, db.SQL(), sc, opts)
+	rep, err := scenario.Run(ctx, tg.db.SQL(), sc, opts)
 	switch {
 	case ctx.Err() != nil:
 		fmt.Fprintf(e.stderr, "odsim replay: interrupted after %d of %d step runs of %s were applied (each step is one transaction: the one under way was completed or rolled back)\n",

@@ -163,11 +163,11 @@ func TestCtrlCEndsCleanly(t *testing.T) {
 		status int
 		last   string // the start of the last line on stderr
 	}{
-		{"replay", []string{"replay", scenarioFile, "--speed", "1", "--dsn", dsn}, `^\[1/2\] `, syscall.SIGINT, 130,
+		{"replay", []string{"replay", scenarioFile, "--speed", "1", "--dsn", dsn, "--url="}, `^\[1/2\] `, syscall.SIGINT, 130,
 			"odsim replay: interrupted after 1 of 2 step runs of slow were applied (each step is one transaction"},
 		{"replay --deliveries", []string{"replay", "--deliveries", deliveriesFile, "--to", rc.URL, "--speed", "1"}, `^line 1  POST `, syscall.SIGINT, 130,
 			"odsim replay: interrupted before line 2: 1 sent: 1 answered 200, 0 not; 0 unreadable lines"},
-		{"simulate", []string{"simulate", "--rate", "1", "--seed", "3", "--dsn", dsn}, `^\d\d:\d\d:\d\d  \S`, syscall.SIGINT, 130,
+		{"simulate", []string{"simulate", "--rate", "1", "--seed", "3", "--dsn", dsn, "--url="}, `^\d\d:\d\d:\d\d  \S`, syscall.SIGINT, 130,
 			"odsim simulate: interrupted after "},
 		{"listen", []string{"listen", "--addr", "127.0.0.1:0"}, `receiving webhook deliveries on`, syscall.SIGINT, 130,
 			"odsim listen: interrupted after receiving 0 deliveries"},

@@ -12,7 +12,6 @@ import (
 
 	"github.com/odsim/odsim/control"
 	"github.com/odsim/odsim/scenario"
-	"github.com/odsim/odsim/store"
 )
 
 // simulateConfig is everything `odsim simulate` is configured with.
@@ -40,9 +39,11 @@ unschedules and deletes some. Each change is one Open Dental operation, so the e
 the real polling path. --seed repeats a run's choices. It runs for --duration, or until Ctrl-C,
 which prints one line with what was done and exits with status 130.
 
-By default it writes to the embedded database of a running odsim serve (with its demo
-practice); --dsn names another database, which needs patients and operatories to start from.
---select-patients also selects patients on the running odsim at --url (PatientSelected).`,
+It writes into the database of the running odsim at --url (ODSIM_URL), as odsim replay does: its
+embedded database (with the demo practice) directly, or the MySQL/MariaDB database it polls given
+again with --dsn, which is refused when it is not that database. With no odsim running, --dsn alone
+writes into that database. The database needs patients and operatories to start from.
+--select-patients also selects patients on the odsim at --url (PatientSelected).`,
 		Example: `  odsim simulate --rate 60
   odsim simulate --rate 600 --duration 1h --seed 42 --quiet
   odsim simulate --rate 30 --select-patients --dsn 'root@tcp(127.0.0.1:3306)/opendental'`,
@@ -52,12 +53,12 @@ practice); --dsn names another database, which needs patients and operatories to
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to; the default is the embedded database of a running odsim serve")
+	f.StringVar(&cfg.dsn, "dsn", "", "the Open Dental `database` to write to, as user:password@tcp(host:port)/opendental; it must be the one the odsim at --url polls (default: that odsim's embedded database)")
 	f.Float64Var(&cfg.rate, "rate", 30, "changes per minute")
 	f.DurationVar(&cfg.duration, "duration", 0, "how long to run (default: until Ctrl-C)")
 	f.Uint64Var(&cfg.seed, "seed", 0, "seed of the random choices and fake values, to repeat a run (default: random)")
 	f.BoolVar(&cfg.selectPatients, "select-patients", false, "also select patients on the running odsim at --url (PatientSelected UI events)")
-	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim for --select-patients")
+	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim whose database to write into, and that --select-patients selects on ('' for none: write into --dsn alone)")
 	registerSecret(f, &cfg.token, "control-token", false, "the `token` of odsim serve --control-token, for --select-patients")
 	f.BoolVar(&cfg.quiet, "quiet", false, "print only the summary, not each change")
 	settings(f, "dsn", "url")
@@ -68,24 +69,17 @@ func simulate(ctx context.Context, e env, cfg simulateConfig, f *pflag.FlagSet) 
 	if cfg.duration < 0 {
 		return fmt.Errorf("--duration must not be negative, got %s", cfg.duration)
 	}
-	db, err := store.Open(ctx, cfg.dsn)
+	tg, err := openTarget(ctx, e, f, cfg.odsimURL, &cfg.token, cfg.dsn)
 	if err != nil {
-		if cfg.dsn == defaultReplayDSN {
-			return fmt.Errorf("%w (is odsim serve running with its embedded database? or give --dsn)", err)
-		}
 		return err
 	}
-	defer db.Close()
+	defer tg.db.Close()
+	db := tg.db
 	sc := scenario.SimConfig{Rate: cfg.rate, Duration: cfg.duration, Seed: cfg.seed}
 	if cfg.selectPatients {
-		client, err := newClient(cfg.odsimURL, &cfg.token, f)
-		if err != nil {
-			return err
-		}
 		sc.Selector = scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
 			wait := false
-			_, err := client.SelectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
-			return remoteError(err)
+			return tg.selectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
 		})
 	}
 	if !cfg.quiet {
