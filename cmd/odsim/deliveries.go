@@ -119,7 +119,11 @@ func listDeliveries(ctx context.Context, e env, c *control.Client, q control.Del
 		page, err := c.Deliveries(ctx, q)
 		if ctx.Err() != nil {
 			// Ctrl-C: the end of --follow.
-			fmt.Fprintf(e.stderr, "odsim deliveries: interrupted after showing %s, up to #%d\n", plural(shown, "delivery"), next)
+			if shown == 0 {
+				fmt.Fprintln(e.stderr, "odsim deliveries: interrupted; no delivery came")
+			} else {
+				fmt.Fprintf(e.stderr, "odsim deliveries: interrupted after showing %s, up to #%d\n", plural(shown, "delivery"), next)
+			}
 			return interrupted(ctx)
 		}
 		if err != nil {
