@@ -138,9 +138,10 @@ func TestSettingsFromEnvironment(t *testing.T) {
 	})
 }
 
-// TestNearMissFlagsAreSuggested: an unknown flag is named with its command and, when close to one the
-// command has, the flag meant.
-func TestNearMissFlagsAreSuggested(t *testing.T) {
+// TestOneLineUsageErrors: an unknown flag is named with its command and, when close to one the
+// command has, the flag meant; a missing positional argument is named, extra ones are shown; an unknown
+// command gets one line with the closest ones.
+func TestOneLineUsageErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		args []string
@@ -160,26 +161,7 @@ func TestNearMissFlagsAreSuggested(t *testing.T) {
 		{[]string{"serve", "--frobnicate"}, "unknown flag --frobnicate for odsim serve (odsim serve --help lists the flags)"},
 		{[]string{"poll", "-x"}, "unknown flag -x for odsim poll (odsim poll --help lists the flags)"},
 		{[]string{"deliveries", "--limit"}, "flag needs an argument: --limit (odsim deliveries)"},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			t.Parallel()
-			_, _, err := runOdsim(t, tt.args...)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
-				t.Errorf("error %v, want one line with %q", err, tt.want)
-			}
-		})
-	}
-}
 
-// TestArgumentsAreNamed: a missing positional argument is named, extra ones are shown, and an unknown
-// command gets one line with the closest ones.
-func TestArgumentsAreNamed(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		args []string
-		want string
-	}{
 		{[]string{"subscribe", "--table", "Patient"}, "missing URL, the EndPointUrl that receives the events (usage: odsim subscribe URL [flags]; --help has examples)"},
 		{[]string{"select-patient"}, "missing PATNUM, the PatNum of the patient to select"},
 		{[]string{"unsubscribe"}, "missing N, the SubscriptionNum to delete (usage: odsim unsubscribe N [flags]"},
@@ -188,6 +170,7 @@ func TestArgumentsAreNamed(t *testing.T) {
 		{[]string{"select-patient", "27", "28"}, `unexpected argument "28": odsim select-patient takes at most 1`},
 		{[]string{"poll", "3"}, `unexpected argument "3": odsim poll takes none (usage: odsim poll [flags])`},
 		{[]string{"replay", "a.yaml", "b.yaml"}, `unexpected argument "b.yaml": odsim replay takes at most 1`},
+
 		{[]string{"serv"}, `unknown command "serv" for odsim; did you mean serve or seed?`},
 		{[]string{"frob"}, `unknown command "frob" for odsim (its commands: `},
 		{[]string{"schema", "aply"}, `unknown command "aply" for odsim schema; did you mean apply?`},

@@ -49,21 +49,8 @@ func TestReadmeSelectPatientExamples(t *testing.T) {
 		t.Fatalf("found %d curl examples and %d odsim select-patient examples in README.md", len(bodies), len(commands))
 	}
 
-	var stdout, stderr listenOutput
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--embedded-addr", "127.0.0.1:0"}, listenEnv(nil), strings.NewReader(""), &stdout, &stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("odsim: %v\n%s", err, stderr.String())
-		}
-	})
-	re := regexp.MustCompile(`Open Dental API at (http://127\.0\.0\.1:\d+)/api/v1`)
-	waitForListen(t, "odsim's banner", func() bool { return re.MatchString(stdout.String()) })
-	addr := re.FindStringSubmatch(stdout.String())[1]
+	// The README's bare start, on free ports.
+	addr := serveInProcess(t, "--embedded-addr", "127.0.0.1:0").url
 
 	for _, b := range bodies {
 		resp, err := http.Post(addr+"/odsim/v1/select-patient", "application/json", bytes.NewReader(b[1]))

@@ -21,6 +21,41 @@ import (
 	"github.com/odsim/odsim/store/storetest"
 )
 
+// servedOdsim is odsim serve running in process; args are its flags after serve.
+type servedOdsim struct {
+	url      string // http://127.0.0.1:PORT
+	embedded string // the embedded database's port, "" with --dsn
+}
+
+func serveInProcess(t *testing.T, args ...string) servedOdsim {
+	t.Helper()
+	var stdout, stderr listenOutput
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...), listenEnv(nil), strings.NewReader(""), &stdout, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("odsim serve: %v\n%s", err, stderr.String())
+		}
+	})
+	re := regexp.MustCompile(`Open Dental API at (http://127\.0\.0\.1:\d+)/api/v1`)
+	waitForListen(t, "odsim serve's banner", func() bool {
+		return re.MatchString(stdout.String()) || strings.Contains(stderr.String(), "level=ERROR")
+	})
+	m := re.FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("odsim serve did not start:\n%s", stderr.String())
+	}
+	s := servedOdsim{url: m[1]}
+	if e := embeddedRE.FindStringSubmatch(stdout.String()); e != nil {
+		s.embedded = e[1]
+	}
+	return s
+}
+
 // remoteHarness is `odsim serve` running in process on a fresh database with the golden fixture rows,
 // playing MOLLYR and FRONTDESK, and a loopback receiver counting what it gets.
 type remoteHarness struct {
@@ -49,20 +84,7 @@ func newRemoteHarness(t *testing.T, extra ...string) *remoteHarness {
 	}))
 	t.Cleanup(h.recv.Close)
 
-	var stdout, stderr listenOutput
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	args := append([]string{"serve", "--dsn", dsn, "--listen", "127.0.0.1:0", "--workstation", "MOLLYR,FRONTDESK", "--record", h.record}, extra...)
-	go func() { done <- run(ctx, args, listenEnv(nil), strings.NewReader(""), &stdout, &stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("odsim serve: %v\n%s", err, stderr.String())
-		}
-	})
-	re := regexp.MustCompile(`Open Dental API at (http://127\.0\.0\.1:\d+)/api/v1`)
-	waitForListen(t, "odsim serve's banner", func() bool { return re.MatchString(stdout.String()) })
-	h.addr = re.FindStringSubmatch(stdout.String())[1]
+	h.addr = serveInProcess(t, append([]string{"--dsn", dsn, "--workstation", "MOLLYR,FRONTDESK", "--record", h.record}, extra...)...).url
 	return h
 }
 
