@@ -266,6 +266,8 @@ func controlPaths(r *reflector) []m {
 			}},
 		}},
 		{"/odsim/v1/workstations", obj{{"get", op("listWorkstations", "The workstations odsim plays and their selected patients", nil, "", control.WorkstationList{}, "The workstations.", nil)}}},
+		{"/odsim/v1/database", obj{{"get", op("getDatabase", "The database odsim polls, named without credentials (odsim replay and simulate check a --dsn against it)", nil, "",
+			control.DatabaseInfo{}, "The database's identity, and the embedded database's address when odsim runs one.", bad("A query string was given."))}}},
 		{"/odsim/v1/scenarios", obj{
 			{"get", op("listScenarios", "The built-in scenarios and the runs of this odsim", nil, "", scenarioList{}, "Built-ins and runs.", nil)},
 			{"post", op("startScenario", "Start a scenario (a built-in by name, or YAML)", scenarioStart{}, "", scenario.RunStatus{}, "The run, started.", bad("The body or the scenario is invalid; the message names the field or the line."))},

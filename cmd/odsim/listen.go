@@ -89,7 +89,7 @@ ODSIM_FAIL_EVERY, and so on.`,
 	f.BoolVarP(&cfg.Verbose, "verbose", "v", false,
 		"also print every header and the pretty-printed JSON body of each delivery")
 	f.BoolVar(&cfg.Validate, "validate", false,
-		"check every POST against odsim's event catalogue (headers, body schema, key order) and print each difference under its line (ODSIM_VALIDATE)")
+		"check every POST against odsim's event catalogue (headers, body schema, key order) and print each difference under its line")
 	f.StringVar(&cfg.JSONL, "jsonl", "",
 		"append every delivery to this `file`, one JSON object per line, e.g. --jsonl deliveries.jsonl")
 	f.IntVar(&cfg.Status, "status", receiver.DefaultStatus,
@@ -103,7 +103,7 @@ ODSIM_FAIL_EVERY, and so on.`,
 	f.IntVar(&cfg.FailStatus, "fail-status", receiver.DefaultFailStatus,
 		"HTTP `status` of a failure caused by --fail-every or --fail-percent (200–599), e.g. --fail-status 503")
 	// listen is a server: every flag is a setting, as for odsim serve.
-	settings(f, "addr", "verbose", "jsonl", "status", "delay", "fail-every", "fail-percent", "fail-status")
+	settings(f, "addr", "verbose", "validate", "jsonl", "status", "delay", "fail-every", "fail-percent", "fail-status")
 	return cmd
 }
 
