@@ -9,6 +9,7 @@ package apiservice
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,9 @@ type Config struct {
 	Workstations []string
 	// Timeout is how long a receiver has to answer a POST (webhook.DefaultTimeout when 0).
 	Timeout time.Duration
+	// CAFiles are PEM files of certificate authorities trusted for https EndPointUrls besides the
+	// system's (a test receiver's self-signed certificate, a company CA).
+	CAFiles []string
 	// WindowLag ends poll windows that long before the database's NOW() (see poller.Config).
 	WindowLag time.Duration
 	// APIKeys, when set, are the only DeveloperKey/CustomerKey pairs the Subscriptions API accepts.
@@ -192,6 +196,7 @@ type Service struct {
 	loopback   bool             // the listener is on a loopback address only
 	subscribed []Subscribed
 
+	rootCAs   *x509.CertPool // nil: the system's
 	dlog      *deliveries.Log
 	record    *deliveries.RecordFile
 	ui        *uievents.Workstations
@@ -240,6 +245,9 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	s.loopback = s.ln.Addr().(*net.TCPAddr).IP.IsLoopback()
 	s.ln = newLimitListener(s.ln, cfg.HTTP.MaxConnections, s.log)
 
+	if s.rootCAs, err = loadCAs(cfg.CAFiles); err != nil {
+		return nil, err
+	}
 	if err := s.openDatabase(ctx); err != nil {
 		return nil, err
 	}
@@ -348,7 +356,7 @@ func (s *Service) closeRecording() {
 // assemble builds the sender, UI events, the poller, scenario runs and the HTTP routes.
 func (s *Service) assemble() error {
 	cfg := s.cfg
-	sender := webhook.NewSender(webhook.Config{Timeout: cfg.Timeout, UserAgent: "odsim/" + cfg.Version, Logger: s.log})
+	sender := webhook.NewSender(webhook.Config{Timeout: cfg.Timeout, UserAgent: "odsim/" + cfg.Version, Logger: s.log, RootCAs: s.rootCAs})
 	met := metrics.New()
 	s.ui = uievents.New(uievents.Config{Workstations: cfg.Workstations, Observe: observeUI(s.dlog, met)}, s.db, sender)
 	s.poller = poller.New(poller.Config{Workstations: cfg.Workstations, WindowLag: cfg.WindowLag, Logger: s.log,
@@ -388,7 +396,8 @@ func (s *Service) routes(met *metrics.Metrics) (http.Handler, error) {
 	mux.Handle(subscriptions.Path, api)
 	mux.Handle(subscriptions.Path+"/", api)
 	err := control.Register(mux,
-		control.Services{Poller: s.poller, Pollable: s.db, Workstations: s.ui, Log: s.dlog, Clock: s.db, Scenarios: s.scenarios},
+		control.Services{Poller: s.poller, Pollable: s.db, Workstations: s.ui, Log: s.dlog, Clock: s.db, Scenarios: s.scenarios,
+			Database: s.databaseInfo},
 		control.Options{Logger: s.log, Token: cfg.ControlToken, AllowedHosts: hosts, AllowSQL: cfg.AllowSQL,
 			MaxLongPolls: cfg.HTTP.MaxLongPolls})
 	if err != nil {

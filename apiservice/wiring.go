@@ -2,7 +2,9 @@ package apiservice
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/odsim/odsim/control"
@@ -62,4 +64,35 @@ func closeUIEvents(ui *uievents.Workstations) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	ui.Close(ctx)
+}
+
+// loadCAs is the system's certificate pool with the CAs of files added; nil when files is empty, so
+// that the sender keeps the system's own.
+func loadCAs(files []string) (*x509.CertPool, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool() // no system pool on this platform: the files alone
+	}
+	for _, f := range files {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", f)
+		}
+	}
+	return pool, nil
+}
+
+// databaseInfo names the database odsim polls for GET /odsim/v1/database, without credentials.
+func (s *Service) databaseInfo(ctx context.Context) (control.DatabaseInfo, error) {
+	id, err := s.db.Identity(ctx)
+	if err != nil {
+		return control.DatabaseInfo{}, err
+	}
+	return control.DatabaseInfo{Server: id.Server, Database: id.Database, Version: id.Version, EmbeddedAddr: s.EmbeddedAddr()}, nil
 }

@@ -50,6 +50,9 @@ func NewClient(addr string, hc *http.Client) (*Client, error) {
 	return &Client{base: u.Scheme + "://" + u.Host, hc: hc}, nil
 }
 
+// Base is the odsim the client talks to, as scheme://host:port.
+func (c *Client) Base() string { return c.base }
+
 // APIError is an answer other than success, with the message odsim (or Open Dental) gave.
 type APIError struct {
 	Status  int
@@ -172,20 +175,45 @@ type NewODSubscription struct {
 // "DeveloperKey/CustomerKey".
 func (c *Client) CreateSubscription(ctx context.Context, keyPair string, s NewODSubscription) (ODSubscription, error) {
 	var out ODSubscription
-	err := c.doOD(ctx, http.MethodPost, keyPair, s, &out)
+	err := c.doOD(ctx, http.MethodPost, keyPair, "", s, &out)
 	return out, err
 }
 
 // ListSubscriptions lists the subscriptions of the key pair's CustomerKey through Open Dental's API.
 func (c *Client) ListSubscriptions(ctx context.Context, keyPair string) ([]ODSubscription, error) {
 	var out []ODSubscription
-	err := c.doOD(ctx, http.MethodGet, keyPair, nil, &out)
+	err := c.doOD(ctx, http.MethodGet, keyPair, "", nil, &out)
 	return out, err
 }
 
-func (c *Client) doOD(ctx context.Context, method, keyPair string, in, out any) error {
+// UpdateODSubscription is the body of a Subscriptions PUT. Only the fields set are sent; Open Dental
+// leaves the others unchanged. WatchTable, UiEventType and CustomerKey cannot change.
+type UpdateODSubscription struct {
+	EndPointUrl    *string `json:",omitempty"`
+	Workstation    *string `json:",omitempty"`
+	PollingSeconds *int    `json:",omitempty"`
+	DateTimeStart  *string `json:",omitempty"`
+	DateTimeStop   *string `json:",omitempty"`
+	Note           *string `json:",omitempty"`
+}
+
+// UpdateSubscription changes subscription num of the key pair's CustomerKey through Open Dental's API.
+// Open Dental documents only "200 OK" for a PUT; odsim answers with the subscription as stored, which
+// is returned with ok true (ok is false when the answer had no body).
+func (c *Client) UpdateSubscription(ctx context.Context, keyPair string, num int64, u UpdateODSubscription) (_ ODSubscription, ok bool, _ error) {
+	var out ODSubscription
+	err := c.doOD(ctx, http.MethodPut, keyPair, "/"+strconv.FormatInt(num, 10), u, &out)
+	return out, out.SubscriptionNum != 0, err
+}
+
+// DeleteSubscription deletes subscription num of the key pair's CustomerKey through Open Dental's API.
+func (c *Client) DeleteSubscription(ctx context.Context, keyPair string, num int64) error {
+	return c.doOD(ctx, http.MethodDelete, keyPair, "/"+strconv.FormatInt(num, 10), nil, nil)
+}
+
+func (c *Client) doOD(ctx context.Context, method, keyPair, sub string, in, out any) error {
 	h := http.Header{"Authorization": {"ODFHIR " + keyPair}}
-	return c.request(ctx, method, "/api/v1/subscriptions", nil, h, in, out)
+	return c.request(ctx, method, "/api/v1/subscriptions"+sub, nil, h, in, out)
 }
 
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) error {
@@ -238,6 +266,9 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values,
 	}
 	if out == nil {
 		return nil
+	}
+	if len(bytes.TrimSpace(data)) == 0 && (method == http.MethodPut || method == http.MethodDelete) {
+		return nil // Open Dental documents only "200 OK" for these: out stays as it was
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("answer of %s %s is not what odsim sends (is %s odsim?): %w", method, path, c.base, err)

@@ -71,6 +71,9 @@ type Services struct {
 	Log          *deliveries.Log
 	Clock        Clock
 	Scenarios    *scenario.Manager // nil: no scenario routes
+	// Database names the database odsim polls, without credentials (GET /odsim/v1/database); nil: no
+	// such route.
+	Database func(context.Context) (DatabaseInfo, error)
 }
 
 // Options configures the control API.
@@ -155,6 +158,9 @@ func (a *api) routes() []route {
 		newRoute("GET", "deliveries/{id}", "one delivery with its headers and body as sent", a.getDelivery),
 		newRoute("GET", "deliveries/{id}/schema", "the JSON Schema (draft 2020-12) of that delivery's body, from the event catalogue", a.getDeliverySchema),
 		newRoute("GET", "workstations", "the workstations odsim plays and the patient selected on each", a.listWorkstations),
+	}
+	if a.Database != nil {
+		rs = append(rs, newRoute("GET", "database", "the database odsim polls, named without credentials (for odsim replay and simulate)", a.getDatabase))
 	}
 	if a.Scenarios != nil {
 		rs = append(rs,

@@ -210,6 +210,10 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// Received is how many deliveries (POSTs whose body was read) the receiver has answered or is
+// answering, for a summary when it stops.
+func (s *Server) Received() int64 { return s.count.Load() }
+
 // Config returns the configuration in effect, defaults filled in.
 func (s *Server) Config() Config { return s.cfg }
 

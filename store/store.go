@@ -100,10 +100,37 @@ func pingError(err error) error {
 		case 1045:
 			return fmt.Errorf("access denied (check user and password)")
 		case 1049:
-			return fmt.Errorf("unknown database (create it first, or run odsim schema apply)")
+			return fmt.Errorf("%w (create it first, or run odsim schema apply)", ErrUnknownDatabase)
 		}
 	}
 	return err
+}
+
+// ErrUnknownDatabase is the error Open wraps when the server has no database of the DSN's name.
+var ErrUnknownDatabase = errors.New("unknown database")
+
+// CreateDatabase creates the database dsn names on its server, with Open Dental's character set
+// (utf8mb3), for a DSN that Open refused with ErrUnknownDatabase. It connects without a database, so
+// the user needs the CREATE privilege on the server.
+func CreateDatabase(ctx context.Context, dsn string) error {
+	cfg, err := ParseDSN(dsn)
+	if err != nil {
+		return err
+	}
+	name := cfg.DBName
+	server := cfg.Clone()
+	server.DBName = ""
+	connector, err := mysql.NewConnector(server)
+	if err != nil {
+		return fmt.Errorf("database %s: %w", describe(cfg), err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	quoted := "`" + strings.ReplaceAll(name, "`", "``") + "`"
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+quoted+" CHARACTER SET utf8mb3"); err != nil {
+		return fmt.Errorf("create database %s: %w", describe(cfg), pingError(err))
+	}
+	return nil
 }
 
 // SQL returns the underlying handle, for tools that load data (the demo practice, scenarios).

@@ -6,6 +6,8 @@ package webhook
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +62,9 @@ type Config struct {
 	UserAgent string        // sent as User-Agent; "odsim" when empty
 	Client    *http.Client  // base HTTP client (transport); a fresh one when nil
 	Logger    *slog.Logger
+	// RootCAs are the certificate authorities trusted for https EndPointUrls when Client is nil; nil
+	// means the system's (on Linux, SSL_CERT_FILE and SSL_CERT_DIR name them).
+	RootCAs *x509.CertPool
 }
 
 // Sender POSTs events. It is safe for concurrent use.
@@ -87,13 +92,17 @@ func NewSender(cfg Config) *Sender {
 	if hc == nil {
 		s.refused = map[string]bool{}
 		s.proxy = http.ProxyFromEnvironment
-		hc = &http.Client{Transport: &http.Transport{
+		tr := &http.Transport{
 			Proxy:               s.proxy,
 			DialContext:         s.dial,
 			DisableCompression:  true, // no Accept-Encoding: gzip, which Open Dental does not send
 			MaxIdleConnsPerHost: 64,
 			IdleConnTimeout:     90 * time.Second,
-		}}
+		}
+		if cfg.RootCAs != nil {
+			tr.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs}
+		}
+		hc = &http.Client{Transport: tr}
 	}
 	c := resty.NewWithClient(hc).
 		SetTimeout(cfg.Timeout).

@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -145,5 +146,24 @@ func TestReachable(t *testing.T) {
 	own.Send(ctx, webhook.Request{URL: "http://127.0.0.1:1/", Body: []byte("[]")})
 	if err := own.Reachable(ctx, "http://127.0.0.1:1/"); err != nil {
 		t.Errorf("with a Config.Client: %v", err)
+	}
+}
+
+// TestSendHTTPSWithRootCAs: an https EndPointUrl whose certificate a CA of RootCAs signed is delivered;
+// without that CA the POST fails verification (a failed delivery, not a crash).
+func TestSendHTTPSWithRootCAs(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	req := webhook.Request{URL: srv.URL + "/apievents/", CustomerKey: "k", Workstation: "MOLLYR", EventType: "WatchTable: Patient", Body: []byte(`[]`)}
+
+	if res := webhook.NewSender(webhook.Config{RootCAs: pool}).Send(context.Background(), req); !res.OK() {
+		t.Errorf("with the CA: %+v, want 200 OK", res)
+	}
+	res := webhook.NewSender(webhook.Config{}).Send(context.Background(), req)
+	if res.OK() || res.Err == nil || !strings.Contains(res.Err.Error(), "certificate") {
+		t.Errorf("without the CA: %+v, want a certificate error", res)
 	}
 }

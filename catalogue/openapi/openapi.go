@@ -281,6 +281,8 @@ func controlPaths(r *reflector) []m {
 			}},
 		}},
 		{"/odsim/v1/workstations", obj{{"get", op(get, "listWorkstations", "The workstations odsim plays and their selected patients", nil, "", control.WorkstationList{}, "The workstations.", nil)}}},
+		{"/odsim/v1/database", obj{{"get", op(get, "getDatabase", "The database odsim polls, named without credentials (odsim replay and simulate check a --dsn against it)", nil, "",
+			control.DatabaseInfo{}, "The database's identity, and the embedded database's address when odsim runs one.", bad("A query string was given."))}}},
 		{"/odsim/v1/scenarios", obj{
 			{"get", op(get, "listScenarios", "The built-in scenarios and the runs of this odsim", nil, "", control.ScenarioList{}, "Built-ins and runs.", nil)},
 			{"post", answer(post, "startScenario", "Start a scenario (a built-in by name, or YAML); its Location is the run", control.StartRequest{}, "", "202", scenario.RunStatus{}, "The run, started.",

@@ -23,13 +23,11 @@ the same field tables that build every payload:
               (docs/openapi.json; odsim serve also serves it at /openapi.json)
   jsonschema  a JSON Schema (draft 2020-12) of the event bodies, for validators and code
               generators; --table narrows it to one event
-  markdown    a table of keys, types and meanings per event (docs/events.md)
-
-The flags can also be set from the environment: --format is ODSIM_FORMAT, --table ODSIM_TABLE.`,
+  markdown    a table of keys, types and meanings per event (docs/events.md)`,
 		Example: `  odsim catalogue > openapi.json
   odsim catalogue --format jsonschema --table Appointment > appointment.schema.json
   npx json-schema-to-typescript -i events.schema.json   # after odsim catalogue --format jsonschema > events.schema.json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var doc []byte
 			var err error
@@ -64,8 +62,8 @@ The flags can also be set from the environment: --format is ODSIM_FORMAT, --tabl
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "openapi", "`openapi`, jsonschema or markdown (ODSIM_FORMAT)")
-	cmd.Flags().StringVar(&table, "table", "", "with --format jsonschema: only this `event` (a WatchTable or UiEventType, e.g. Appointment) (ODSIM_TABLE)")
+	cmd.Flags().StringVar(&format, "format", "openapi", "`openapi`, jsonschema or markdown")
+	cmd.Flags().StringVar(&table, "table", "", "with --format jsonschema: only this `event` (a WatchTable or UiEventType, e.g. Appointment)")
 	return cmd
 }
 

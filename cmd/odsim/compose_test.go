@@ -19,6 +19,7 @@ type composeFile struct {
 	Services map[string]struct {
 		Image       string   `yaml:"image"`
 		Build       any      `yaml:"build"`
+		PullPolicy  string   `yaml:"pull_policy"`
 		Command     []string `yaml:"command"`
 		Ports       []string `yaml:"ports"`
 		Environment map[string]string
@@ -47,8 +48,9 @@ func parseOdsimCommand(t *testing.T, args []string) *cobra.Command {
 }
 
 // TestComposeWiring checks docker-compose.yml without a Docker engine: the services exist, start in
-// order behind health checks, and their odsim commands parse with odsim's own flags and point at each
-// other (DSN host, subscribed receiver, published API port).
+// order behind health checks, share one image built once, publish ports on loopback only (MySQL not on
+// the host's 3306), and their odsim commands parse with odsim's own flags and point at each other (DSN
+// host, subscribed receiver, published API port).
 func TestComposeWiring(t *testing.T) {
 	data, err := os.ReadFile("../../docker-compose.yml")
 	if err != nil {
@@ -82,11 +84,45 @@ func TestComposeWiring(t *testing.T) {
 			t.Errorf("%s --dsn %q does not reach the mysql service's database", service, dsn)
 		}
 	}
-	for _, service := range []string{"seed", "listen", "odsim"} {
-		s := c.Services[service]
-		if s.Build == nil && s.Image == "" {
-			t.Errorf("%s has neither build nor image", service)
+	// The odsim image is built once: one service builds it, the others run it and never pull it.
+	image := c.Services["odsim"].Image
+	var builders []string
+	for name, s := range c.Services {
+		if s.Build != nil {
+			builders = append(builders, name)
 		}
+	}
+	if image == "" || len(builders) != 1 || builders[0] != "odsim" {
+		t.Errorf("services with build: %v, odsim image %q; want only odsim to build, with an image name", builders, image)
+	}
+	for _, service := range []string{"seed", "listen"} {
+		if s := c.Services[service]; s.Image != image || s.PullPolicy != "never" {
+			t.Errorf("%s runs image %q (pull_policy %q), want odsim's %q, never pulled", service, s.Image, s.PullPolicy, image)
+		}
+	}
+
+	// Every port is published on loopback only, and MySQL not on the host's 3306.
+	for name, s := range c.Services {
+		for _, p := range s.Ports {
+			if !strings.HasPrefix(p, "127.0.0.1:") || strings.Count(p, ":") != 2 {
+				t.Errorf("%s publishes %q, want 127.0.0.1:HOST:CONTAINER", name, p)
+			}
+		}
+	}
+	if len(my.Ports) != 1 {
+		t.Fatalf("mysql ports %v, want one", my.Ports)
+	}
+	mysqlHostPort := strings.Split(my.Ports[0], ":")[1]
+	if mysqlHostPort == "3306" || !strings.HasSuffix(my.Ports[0], ":3306") {
+		t.Errorf("mysql publishes %q: want the container's 3306 on another host port", my.Ports[0])
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "-h127.0.0.1 -P"+mysqlHostPort+" -uroot -podsim opendental") ||
+		!strings.Contains(string(data), "-h127.0.0.1 -P"+mysqlHostPort+" -uroot -podsim opendental") {
+		t.Errorf("README.md and the compose file's comment must show the mysql command on host port %s", mysqlHostPort)
 	}
 
 	seed := c.Services["seed"]
@@ -134,8 +170,8 @@ func TestComposeWiring(t *testing.T) {
 	checkDSN("odsim", serveCmd)
 	apiAddr, _ := serveCmd.Flags().GetString("listen")
 	_, apiPort, _ := net.SplitHostPort(apiAddr)
-	if !strings.HasPrefix(apiAddr, "0.0.0.0:") || !slices.Contains(od.Ports, apiPort+":"+apiPort) {
-		t.Errorf("odsim --listen %s with ports %v: the API must listen on all interfaces and be published", apiAddr, od.Ports)
+	if !strings.HasPrefix(apiAddr, "0.0.0.0:") || !slices.Contains(od.Ports, "127.0.0.1:"+apiPort+":"+apiPort) {
+		t.Errorf("odsim --listen %s with ports %v: the API must listen on the container's interfaces and be published on the host's loopback", apiAddr, od.Ports)
 	}
 	if od.Environment["ODSIM_CONTROL_TOKEN"] == "" {
 		t.Errorf("odsim listens on all interfaces without ODSIM_CONTROL_TOKEN: the host could not use the control API")
@@ -159,7 +195,9 @@ func TestComposeWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "./cmd/odsim", "FROM scratch", `ENTRYPOINT ["/odsim"]`} {
+	for _, want := range []string{"CGO_ENABLED=0", "./cmd/odsim", "FROM scratch", `ENTRYPOINT ["/odsim"]`,
+		// CA certificates where Go looks for them, so that https EndPointUrls verify (TestHTTPSDelivery).
+		"COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt"} {
 		if !strings.Contains(string(docker), want) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}

@@ -39,7 +39,7 @@ With an ID it shows that delivery in full: the headers and the body as sent.
 Filters: --subscription, --table (a WatchTable or PatientSelected), --workstation, --status (ok,
 failed, or an HTTP status; 0 means no answer). Without --since the newest --limit matches are
 shown; with --since ID the first --limit after that ID. --follow then keeps printing new
-deliveries as they happen, until Ctrl-C.
+deliveries as they happen, until Ctrl-C (exit status 130).
 
 odsim keeps the newest 10,000 deliveries in memory (odsim serve --delivery-log-size).`,
 		Example: `  odsim deliveries
@@ -47,9 +47,9 @@ odsim keeps the newest 10,000 deliveries in memory (odsim serve --delivery-log-s
   odsim deliveries --status failed --subscription 3
   odsim deliveries 12
   odsim deliveries --since 40 --json`,
-		Args: cobra.MaximumNArgs(1),
+		Args: optionalArgs(arg{"ID", "the delivery to show"}),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := remote.client()
+			c, err := remote.client(cmd.Flags())
 			if err != nil {
 				return err
 			}
@@ -86,6 +86,8 @@ odsim keeps the newest 10,000 deliveries in memory (odsim serve --delivery-log-s
 	f.StringVar(&q.Status, "status", "", "only deliveries answered so: ok, failed, or an HTTP `status` (0: no answer)")
 	f.Int64Var(&since, "since", 0, "only deliveries after this `ID`, oldest first")
 	f.IntVar(&q.Limit, "limit", 0, "show at most `N` deliveries (default 100)")
+	// Only --url and the control token are settings: the filters are read from the command line alone,
+	// so that ODSIM_WORKSTATION or ODSIM_STATUS meant for odsim serve or odsim listen filter nothing here.
 	return cmd
 }
 
@@ -111,11 +113,18 @@ func listDeliveries(ctx context.Context, e env, c *control.Client, q control.Del
 	if q.Since != nil && q.Limit > 0 && len(page.Deliveries) == q.Limit {
 		next = page.Deliveries[len(page.Deliveries)-1].ID // more may follow the page
 	}
+	shown := len(page.Deliveries)
 	for {
 		q.Since, q.Wait = &next, followWait
 		page, err := c.Deliveries(ctx, q)
 		if ctx.Err() != nil {
-			return nil // Ctrl-C: the normal end of --follow
+			// Ctrl-C: the end of --follow.
+			if shown == 0 {
+				fmt.Fprintln(e.stderr, "odsim deliveries: interrupted; no delivery came")
+			} else {
+				fmt.Fprintf(e.stderr, "odsim deliveries: interrupted after showing %s, up to #%d\n", plural(shown, "delivery"), next)
+			}
+			return interrupted(ctx)
 		}
 		if err != nil {
 			return remoteError(err)
@@ -126,6 +135,7 @@ func listDeliveries(ctx context.Context, e env, c *control.Client, q control.Del
 		if err := printDeliveries(e, page.Deliveries, asJSON); err != nil {
 			return err
 		}
+		shown += len(page.Deliveries)
 		switch {
 		case q.Limit > 0 && len(page.Deliveries) == q.Limit:
 			next = page.Deliveries[len(page.Deliveries)-1].ID

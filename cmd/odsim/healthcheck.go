@@ -18,7 +18,7 @@ func newHealthcheckCmd(e env) *cobra.Command {
 only the binary, so docker compose health checks call it instead of curl.`,
 		Example: `  odsim healthcheck                                  # odsim serve's /healthz
   odsim healthcheck http://127.0.0.1:2097/healthz    # odsim listen`,
-		Args: cobra.MaximumNArgs(1),
+		Args: optionalArgs(arg{"URL", "the URL to check"}),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			url := "http://127.0.0.1:30223/healthz"
 			if len(args) == 1 {

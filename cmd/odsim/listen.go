@@ -39,7 +39,8 @@ Dental gives up after about 60 s), or fail some deliveries on purpose (--fail-ev
 --fail-percent; both answer --fail-status). Open Dental counts only 200 as delivered.
 
 The banner (on stderr) shows the curl command that subscribes this receiver; deliveries go to
-stdout. Every flag can also be set from the environment: --jsonl is ODSIM_JSONL, --fail-every is
+stdout. Ctrl-C stops it with one line saying how many deliveries arrived (exit status 130).
+Every flag can also be set from the environment: --jsonl is ODSIM_JSONL, --fail-every is
 ODSIM_FAIL_EVERY, and so on.`,
 		Example: `  # print each delivery on one line
   odsim listen
@@ -56,7 +57,7 @@ ODSIM_FAIL_EVERY, and so on.`,
 
   # answer slower than the sender waits
   odsim listen --delay 70s`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			cfg.Out = e.stdout
 			srv, err := receiver.New(cfg)
@@ -73,7 +74,13 @@ ODSIM_FAIL_EVERY, and so on.`,
 				return err
 			}
 			printListenBanner(e.stderr, ln.Addr(), srv.Config())
-			return srv.Serve(cmd.Context(), ln)
+			ctx := cmd.Context()
+			if err := srv.Serve(ctx, ln); err != nil {
+				return err
+			}
+			// Serve ends cleanly only when ctx does: Ctrl-C.
+			fmt.Fprintf(e.stderr, "odsim listen: interrupted after receiving %s\n", plural(int(srv.Received()), "delivery"))
+			return interrupted(ctx)
 		},
 	}
 	f := cmd.Flags()
@@ -82,7 +89,7 @@ ODSIM_FAIL_EVERY, and so on.`,
 	f.BoolVarP(&cfg.Verbose, "verbose", "v", false,
 		"also print every header and the pretty-printed JSON body of each delivery")
 	f.BoolVar(&cfg.Validate, "validate", false,
-		"check every POST against odsim's event catalogue (headers, body schema, key order) and print each difference under its line (ODSIM_VALIDATE)")
+		"check every POST against odsim's event catalogue (headers, body schema, key order) and print each difference under its line")
 	f.StringVar(&cfg.JSONL, "jsonl", "",
 		"append every delivery to this `file`, one JSON object per line, e.g. --jsonl deliveries.jsonl")
 	f.IntVar(&cfg.Status, "status", receiver.DefaultStatus,
@@ -95,6 +102,8 @@ ODSIM_FAIL_EVERY, and so on.`,
 		"answer this `percentage` (0–100) of deliveries, chosen at random, with --fail-status, e.g. --fail-percent 20")
 	f.IntVar(&cfg.FailStatus, "fail-status", receiver.DefaultFailStatus,
 		"HTTP `status` of a failure caused by --fail-every or --fail-percent (200–599), e.g. --fail-status 503")
+	// listen is a server: every flag is a setting, as for odsim serve.
+	settings(f, "addr", "verbose", "validate", "jsonl", "status", "delay", "fail-every", "fail-percent", "fail-status")
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -103,11 +104,15 @@ func TestListenReceivesPrintsAndRecords(t *testing.T) {
 		t.Errorf("stdout\n%s\nwant two delivery lines answering 200 then 503", stdout.String())
 	}
 
-	cancel()
+	cancel() // as Ctrl-C does: one line saying what was received, exit status 130
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Errorf("run after cancel: %v", err)
+		var ee exitError
+		if !errors.As(err, &ee) || ee.code != 130 {
+			t.Errorf("run after cancel: %v, want exit status 130", err)
+		}
+		if !strings.HasSuffix(stderr.String(), "\nodsim listen: interrupted after receiving 2 deliveries\n") {
+			t.Errorf("stderr after cancel ends %q", stderr.String()[max(0, len(stderr.String())-200):])
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("listen did not stop after its context was cancelled")
@@ -154,7 +159,7 @@ func TestListenBadInput(t *testing.T) {
 		{name: "negative fail-every", args: []string{"--fail-every", "-3"}, wantErr: "--fail-every -3: must be 0 (off) or a positive count"},
 		{name: "bad env value", env: map[string]string{"ODSIM_FAIL_EVERY": "often"}, wantErr: "bad environment variable ODSIM_FAIL_EVERY"},
 		{name: "jsonl in a missing directory", args: []string{"--jsonl", missingDir}, wantErr: "open jsonl file: "},
-		{name: "stray argument", args: []string{"extra"}, wantErr: `unknown command "extra"`},
+		{name: "stray argument", args: []string{"extra"}, wantErr: `unexpected argument "extra": odsim listen takes none`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,7 +189,7 @@ func TestListenHelpExplainsEveryFlag(t *testing.T) {
 	if err := run(context.Background(), []string{"listen", "--help"}, listenEnv(nil), strings.NewReader(""), &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
-	help := stdout.String()
+	help := strings.Join(strings.Fields(stdout.String()), " ") // flag help is wrapped
 	for _, want := range []string{
 		"--addr host:port", "(default \"127.0.0.1:2097\")",
 		"-v, --verbose", "--jsonl file", "e.g. --jsonl deliveries.jsonl",

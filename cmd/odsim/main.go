@@ -11,13 +11,25 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		// The first Ctrl-C ends the command cleanly; a second one, with the default action restored,
+		// kills it at once.
+		signal.Stop(sigs)
+		cancel(signalError{sig})
+	}()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sigs)
 	if err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {
@@ -26,6 +38,24 @@ func main() {
 		fmt.Fprintln(os.Stderr, "odsim: "+err.Error())
 		os.Exit(1)
 	}
+}
+
+// signalError is the cause of the context's end when a signal stopped the command.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "interrupted by " + e.sig.String() }
+
+// interrupted is the exit status of a command that a signal (or the end of ctx, in tests) stopped after
+// it printed its summary: 128 + the signal's number, as shells report it (130 for Ctrl-C, 143 for
+// SIGTERM).
+func interrupted(ctx context.Context) exitError {
+	var se signalError
+	if errors.As(context.Cause(ctx), &se) {
+		if s, ok := se.sig.(syscall.Signal); ok {
+			return exitError{128 + int(s)}
+		}
+	}
+	return exitError{130}
 }
 
 // env is what every subcommand receives from main: the process's environment and standard streams,
@@ -45,7 +75,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	return root.ExecuteContext(ctx)
+	err := root.ExecuteContext(ctx)
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// Stopped by Ctrl-C in the middle of a request: say so rather than "context canceled".
+		fmt.Fprintf(stderr, "%s: interrupted\n", strings.Join(append([]string{"odsim"}, commandWords(root, args)...), " "))
+		return interrupted(ctx)
+	}
+	return err
+}
+
+// commandWords is the subcommand args names, e.g. ["poll"], for messages.
+func commandWords(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(defaultToServe(args))
+	if err != nil || cmd == root {
+		return nil
+	}
+	return strings.Fields(strings.TrimPrefix(cmd.CommandPath(), root.Name()+" "))
 }
 
 // exitError ends the process with a chosen exit code after its message was already printed

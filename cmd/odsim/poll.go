@@ -29,12 +29,12 @@ ran. Use --json to inspect outcomes in a script.`,
 		Example: `  odsim poll
   odsim poll --subscription 3
   odsim poll --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("subscription") && subscription <= 0 {
 				return fmt.Errorf("--subscription must be a positive SubscriptionNum, not %d (leave it out to poll every subscription)", subscription)
 			}
-			c, err := remote.client()
+			c, err := remote.client(cmd.Flags())
 			if err != nil {
 				return err
 			}

@@ -15,26 +15,36 @@ import (
 )
 
 // remoteFlags are the flags of every subcommand that talks to a running odsim over HTTP
-// (select-patient, poll, deliveries, subscribe, subscriptions).
+// (select-patient, poll, deliveries, subscribe, subscriptions, ...).
 type remoteFlags struct {
-	addr         string
-	json         bool
-	controlToken string
+	addr  string
+	json  bool
+	token secretFlags
 }
 
 func (r *remoteFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&r.addr, "url", control.DefaultAddr, "the running odsim to talk to, as a `URL` or host:port")
 	f.BoolVar(&r.json, "json", false, "print the answer as JSON (one line), for scripts")
-	f.StringVar(&r.controlToken, "control-token", "", "the `token` of odsim serve --control-token, sent to its control API")
+	registerSecret(f, &r.token, "control-token", false, "the `token` of odsim serve --control-token, sent to its control API")
+	settings(f, "url")
 }
 
 // client returns a client of the odsim at --url.
-func (r *remoteFlags) client() (*control.Client, error) {
-	c, err := control.NewClient(r.addr, nil)
+func (r *remoteFlags) client(f *pflag.FlagSet) (*control.Client, error) {
+	return newClient(r.addr, &r.token, f)
+}
+
+// newClient is a client of the odsim at addr (the value of --url) that sends the control token.
+func newClient(addr string, token *secretFlags, f *pflag.FlagSet) (*control.Client, error) {
+	tok, err := token.one(f)
+	if err != nil {
+		return nil, err
+	}
+	c, err := control.NewClient(addr, nil)
 	if err != nil {
 		return nil, fmt.Errorf("--url: %w", err)
 	}
-	c.SetControlToken(r.controlToken)
+	c.SetControlToken(tok)
 	return c, nil
 }
 

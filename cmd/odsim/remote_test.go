@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,41 @@ import (
 	"github.com/odsim/odsim/store/storetest"
 )
 
+// servedOdsim is odsim serve running in process; args are its flags after serve.
+type servedOdsim struct {
+	url      string // http://127.0.0.1:PORT
+	embedded string // the embedded database's port, "" with --dsn
+}
+
+func serveInProcess(t *testing.T, args ...string) servedOdsim {
+	t.Helper()
+	var stdout, stderr listenOutput
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...), listenEnv(nil), strings.NewReader(""), &stdout, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("odsim serve: %v\n%s", err, stderr.String())
+		}
+	})
+	re := regexp.MustCompile(`Open Dental API at (http://127\.0\.0\.1:\d+)/api/v1`)
+	waitForListen(t, "odsim serve's banner", func() bool {
+		return re.MatchString(stdout.String()) || strings.Contains(stderr.String(), "level=ERROR")
+	})
+	m := re.FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("odsim serve did not start:\n%s", stderr.String())
+	}
+	s := servedOdsim{url: m[1]}
+	if e := embeddedRE.FindStringSubmatch(stdout.String()); e != nil {
+		s.embedded = e[1]
+	}
+	return s
+}
+
 // remoteHarness is `odsim serve` running in process on a fresh database with the golden fixture rows,
 // playing MOLLYR and FRONTDESK, and a loopback receiver counting what it gets.
 type remoteHarness struct {
@@ -33,7 +69,8 @@ type remoteHarness struct {
 	recv *httptest.Server
 }
 
-func newRemoteHarness(t *testing.T) *remoteHarness {
+// newRemoteHarness starts the harness; extra are more flags of odsim serve.
+func newRemoteHarness(t *testing.T, extra ...string) *remoteHarness {
 	t.Helper()
 	dsn := storetest.NewDSN(t)
 	db := storetest.Open(t, dsn)
@@ -47,20 +84,7 @@ func newRemoteHarness(t *testing.T) *remoteHarness {
 	}))
 	t.Cleanup(h.recv.Close)
 
-	var stdout, stderr listenOutput
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	args := []string{"serve", "--dsn", dsn, "--listen", "127.0.0.1:0", "--workstation", "MOLLYR,FRONTDESK", "--record", h.record}
-	go func() { done <- run(ctx, args, listenEnv(nil), strings.NewReader(""), &stdout, &stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("odsim serve: %v\n%s", err, stderr.String())
-		}
-	})
-	re := regexp.MustCompile(`Open Dental API at (http://127\.0\.0\.1:\d+)/api/v1`)
-	waitForListen(t, "odsim serve's banner", func() bool { return re.MatchString(stdout.String()) })
-	h.addr = re.FindStringSubmatch(stdout.String())[1]
+	h.addr = serveInProcess(t, append([]string{"--dsn", dsn, "--workstation", "MOLLYR,FRONTDESK", "--record", h.record}, extra...)...).url
 	return h
 }
 
@@ -85,12 +109,17 @@ func (h *remoteHarness) received() []string {
 // odsim runs a client subcommand against the harness (--url comes from ODSIM_URL) and returns its
 // output and error.
 func (h *remoteHarness) odsim(args ...string) (string, error) {
-	return h.odsimCtx(context.Background(), args...)
+	return h.odsimEnv(context.Background(), nil, args...)
 }
 
-func (h *remoteHarness) odsimCtx(ctx context.Context, args ...string) (string, error) {
+// odsimEnv runs a client subcommand with more environment variables than ODSIM_URL.
+func (h *remoteHarness) odsimEnv(ctx context.Context, vars map[string]string, args ...string) (string, error) {
+	all := map[string]string{"ODSIM_URL": h.addr}
+	for k, v := range vars {
+		all[k] = v
+	}
 	var stdout, stderr listenOutput
-	err := run(ctx, args, listenEnv(map[string]string{"ODSIM_URL": h.addr}), strings.NewReader(""), &stdout, &stderr)
+	err := run(ctx, args, listenEnv(all), strings.NewReader(""), &stdout, &stderr)
 	return stdout.String() + stderr.String(), err
 }
 
@@ -171,20 +200,20 @@ func TestRemoteCommands(t *testing.T) {
 
 	// --follow prints what happens after it started, as JSON lines with --json.
 	ctx, cancel := context.WithCancel(context.Background())
-	followed := make(chan string, 1)
-	var followOut listenOutput
+	followed := make(chan error, 1)
+	var followOut, followErr listenOutput
 	go func() {
-		err := run(ctx, []string{"deliveries", "--follow", "--since", "2", "--json", "--table", "PatientSelected"},
-			listenEnv(map[string]string{"ODSIM_URL": h.addr}), strings.NewReader(""), &followOut, &followOut)
-		if err != nil {
-			followed <- "error: " + err.Error()
-		}
-		followed <- followOut.String()
+		followed <- run(ctx, []string{"deliveries", "--follow", "--since", "2", "--json", "--table", "PatientSelected"},
+			listenEnv(map[string]string{"ODSIM_URL": h.addr}), strings.NewReader(""), &followOut, &followErr)
 	}()
 	h.mustOdsim("select-patient", "28", "--workstation", "MOLLYR")
 	waitForListen(t, "--follow to print delivery 3", func() bool { return strings.Contains(followOut.String(), `"id":3`) })
-	cancel()
-	out = <-followed
+	cancel() // as Ctrl-C: one line on stderr, exit status 130
+	var ee exitError
+	if err := <-followed; !errors.As(err, &ee) || ee.code != 130 || followErr.String() != "odsim deliveries: interrupted after showing 1 delivery, up to #3\n" {
+		t.Errorf("--follow after Ctrl-C: %v, stderr %q", err, followErr.String())
+	}
+	out = followOut.String()
 	var d control.Delivery
 	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &d); err != nil || d.ID != 3 || !slices.Equal(d.Keys, []int64{28}) {
 		t.Errorf("--follow --json printed %q (%v)", out, err)
@@ -218,8 +247,8 @@ func TestRemoteBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"select: no PATNUM", []string{"select-patient"}, "accepts 1 arg(s), received 0"},
-		{"select: two", []string{"select-patient", "27", "28"}, "accepts 1 arg(s), received 2"},
+		{"select: no PATNUM", []string{"select-patient"}, "missing PATNUM, the PatNum of the patient to select (usage: odsim select-patient PATNUM [flags]"},
+		{"select: two", []string{"select-patient", "27", "28"}, `unexpected argument "28": odsim select-patient takes at most 1`},
 		{"select: not a number", []string{"select-patient", "abc", "--workstation", "MOLLYR"}, `PATNUM must be a positive whole number, not "abc"`},
 		{"select: zero", []string{"select-patient", "0", "--workstation", "MOLLYR"}, `PATNUM must be a positive whole number, not "0"`},
 		{"select: negative", []string{"select-patient", "--workstation", "MOLLYR", "--", "-5"}, `PATNUM must be a positive whole number, not "-5"`},
@@ -232,7 +261,7 @@ func TestRemoteBadInput(t *testing.T) {
 		{"poll: not a number", []string{"poll", "--subscription", "x"}, `invalid argument "x" for "--subscription"`},
 		{"poll: unknown", []string{"poll", "--subscription", "999"}, "Subscription 999 cannot be polled"},
 		{"poll: UI subscription", []string{"poll", "--subscription", "1"}, "Subscription 1 cannot be polled"},
-		{"poll: argument", []string{"poll", "2"}, `unknown command "2" for "odsim poll"`},
+		{"poll: argument", []string{"poll", "2"}, `unexpected argument "2": odsim poll takes none`},
 		{"deliveries: bad ID", []string{"deliveries", "x"}, `ID must be a positive whole number, not "x"`},
 		{"deliveries: unknown ID", []string{"deliveries", "999"}, "Delivery 999 is not in the log"},
 		{"deliveries: ID and follow", []string{"deliveries", "3", "--follow"}, "give an ID to show one delivery, or --follow/--since to list them, not both"},
@@ -240,7 +269,7 @@ func TestRemoteBadInput(t *testing.T) {
 		{"deliveries: table", []string{"deliveries", "--table", "Appt"}, `table "Appt" is not an event type`},
 		{"deliveries: since", []string{"deliveries", "--since", "-1"}, "since must be a delivery ID"},
 		{"deliveries: limit", []string{"deliveries", "--limit", "-1"}, "limit must be a whole number from 1 to 10000"},
-		{"subscribe: no URL", []string{"subscribe", "--table", "Patient"}, "accepts 1 arg(s), received 0"},
+		{"subscribe: no URL", []string{"subscribe", "--table", "Patient"}, "missing URL, the EndPointUrl that receives the events"},
 		{"subscribe: both kinds", []string{"subscribe", url, "--table", "Patient", "--ui", "PatientSelected"}, "not both"},
 		{"subscribe: neither kind", []string{"subscribe", url}, "give --table and --polling-seconds for a database event, or --ui PatientSelected"},
 		{"subscribe: bad key", []string{"subscribe", url, "--ui", "PatientSelected", "--key", "nokey"}, "--key must be DeveloperKey/CustomerKey"},
@@ -249,7 +278,7 @@ func TestRemoteBadInput(t *testing.T) {
 		{"subscribe: no polling", []string{"subscribe", url, "--table", "Patient"}, "PollingSeconds"},
 		{"subscribe: bad URL", []string{"subscribe", "not a url", "--ui", "PatientSelected"}, "EndPointUrl"},
 		{"subscriptions: bad key", []string{"subscriptions", "--key", "a/b/c"}, "--key must be DeveloperKey/CustomerKey"},
-		{"subscriptions: argument", []string{"subscriptions", "x"}, `unknown command "x" for "odsim subscriptions"`},
+		{"subscriptions: argument", []string{"subscriptions", "x"}, `unexpected argument "x": odsim subscriptions takes none`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,21 +6,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/odsim/odsim/control"
 	"github.com/odsim/odsim/scenario"
 	"github.com/odsim/odsim/scenario/resend"
-	"github.com/odsim/odsim/store"
-	"github.com/odsim/odsim/store/embedded"
 )
-
-// defaultReplayDSN is the embedded database of a running `odsim serve`.
-const defaultReplayDSN = "root@tcp(" + embedded.DefaultAddr + ")/" + embedded.DefaultDatabase
 
 // replayConfig is everything `odsim replay` is configured with.
 type replayConfig struct {
@@ -28,7 +25,7 @@ type replayConfig struct {
 	speed       string
 	start       string
 	odsimURL    string
-	token       string // --control-token of the running odsim
+	token       secretFlags // --control-token of the running odsim
 	workstation string
 	list        bool
 	print       bool
@@ -53,9 +50,14 @@ new-patient; --list shows them, --print prints one to copy) or the path of a sce
 (format: docs/scenarios.md). The built-ins need odsim's demo practice, which odsim serve loads
 into its embedded database.
 
-By default replay writes to the embedded database of a running odsim serve; --dsn names another.
-select-patient steps fire PatientSelected through the running odsim at --url. --speed 1 runs in
-real time, --speed 10 ten times faster, --speed max without waiting. The exit status is 0 when
+replay writes into the database of the running odsim at --url (ODSIM_URL), so that the events
+come from that odsim: its embedded database directly, or, when it polls a MySQL/MariaDB database of
+its own --dsn, the same database given again with --dsn (odsim never sends database credentials
+over HTTP). A --dsn that is not the database the odsim at --url polls is refused, naming both.
+With no odsim running, --dsn alone writes into that database (for an odsim started later, or Open
+Dental's own). select-patient steps fire PatientSelected through the odsim at --url.
+
+--speed 1 runs in real time, --speed 10 ten times faster, --speed max without waiting. The exit status is 0 when
 every step was applied; otherwise replay names the file, line and step that failed and lists the
 steps applied before it (each step is one transaction: a failed step wrote nothing).
 
@@ -63,13 +65,18 @@ With --deliveries, replay re-sends deliveries recorded by odsim serve --record o
 --jsonl to --to, byte for byte with their headers, in order, with the recorded spacing scaled by
 --speed (max: as fast as possible), and reports each response. No database is needed. A line
 that cannot be read (truncated, corrupt) is reported with its number and skipped or, with
---on-corrupt stop, ends the run. The exit status is 0 when every request was answered 200.`,
+--on-corrupt stop, ends the run. The exit status is 0 when every line was read and every
+request was answered 200, 1 otherwise.
+
+Ctrl-C stops a run between steps (or requests) and prints one line saying what was done; the
+exit status is then 130.`,
 		Example: `  odsim replay clinic-day --speed max
   odsim replay my-scenario.yaml --speed 10
   odsim replay bulk-import --speed max --dsn 'root:secret@tcp(127.0.0.1:3306)/opendental'
+  ODSIM_URL=http://127.0.0.1:30224 odsim replay new-patient --speed max   # another odsim's database
   odsim replay --print new-patient > new-patient.yaml
   odsim replay --deliveries deliveries.jsonl --to http://127.0.0.1:8080/ --speed max`,
-		Args: cobra.MaximumNArgs(1),
+		Args: optionalArgs(arg{"SCENARIO", "a built-in scenario or a scenario file"}),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case cfg.list:
@@ -95,15 +102,15 @@ that cannot be read (truncated, corrupt) is reported with its number and skipped
 			case len(args) == 0:
 				return errors.New("give a SCENARIO (a built-in name or a file) or --deliveries FILE.jsonl --to URL; --list shows the built-ins")
 			}
-			return replayScenario(cmd.Context(), e, cfg, args[0])
+			return replayScenario(cmd.Context(), e, cfg, cmd.Flags(), args[0])
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to; the default is the embedded database of a running odsim serve")
+	f.StringVar(&cfg.dsn, "dsn", "", "the Open Dental `database` to write to, as user:password@tcp(host:port)/opendental; it must be the one the odsim at --url polls (default: that odsim's embedded database)")
 	f.StringVar(&cfg.speed, "speed", "1", "how fast to run the timeline: 1 real time, 10 ten times faster, max without waiting")
 	f.StringVar(&cfg.start, "start", "", "the scenario clock at the start, as `yyyy-mm-dd hh:mm`, or a date alone for that day at the file's start: time; default now, or today at the file's start: time")
-	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim that fires PatientSelected for select-patient steps")
-	f.StringVar(&cfg.token, "control-token", "", "the `token` of odsim serve --control-token, for select-patient steps")
+	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim whose database to write into, and that fires PatientSelected for select-patient steps ('' for none: write into --dsn alone)")
+	registerSecret(f, &cfg.token, "control-token", false, "the `token` of odsim serve --control-token, for select-patient steps")
 	f.StringVar(&cfg.workstation, "workstation", "", "the workstation select-patient steps use when they name none")
 	f.BoolVar(&cfg.list, "list", false, "list the built-in scenarios")
 	f.BoolVar(&cfg.print, "print", false, "print the YAML of the built-in SCENARIO")
@@ -111,23 +118,25 @@ that cannot be read (truncated, corrupt) is reported with its number and skipped
 	f.StringVar(&cfg.to, "to", "", "with --deliveries: the consumer's `URL` (with no path, each request keeps its recorded path)")
 	f.StringVar(&cfg.onCorrupt, "on-corrupt", "skip", "with --deliveries: what to do at a line that cannot be read: skip or stop")
 	f.DurationVar(&cfg.timeout, "timeout", resend.DefaultTimeout, "with --deliveries: how long each response may take")
+	settings(f, "dsn", "url")
 	return cmd
 }
 
-// progressFor is a progress bar on a terminal and plain lines elsewhere (logs, CI, pipes).
-func progressFor(w io.Writer) scenario.Progress {
+// progressFor is a progress bar on a terminal (bar true) and plain lines elsewhere (logs, CI, pipes).
+func progressFor(w io.Writer) (p scenario.Progress, bar bool) {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return scenario.NewBar(w)
+		return scenario.NewBar(w), true
 	}
-	return scenario.Lines{W: w}
+	return scenario.Lines{W: w}, false
 }
 
-func replayScenario(ctx context.Context, e env, cfg replayConfig, name string) error {
+func replayScenario(ctx context.Context, e env, cfg replayConfig, f *pflag.FlagSet, name string) error {
 	speed, err := scenario.ParseSpeed(cfg.speed)
 	if err != nil {
 		return fmt.Errorf("--%w", err)
 	}
-	opts := scenario.Options{Speed: speed, Progress: progressFor(e.stdout)}
+	progress, bar := progressFor(e.stdout)
+	opts := scenario.Options{Speed: speed, Progress: interruptible{progress, ctx, bar, e.stdout}}
 	sc, err := scenario.Load(name)
 	if err != nil {
 		return err
@@ -143,32 +152,48 @@ func replayScenario(ctx context.Context, e env, cfg replayConfig, name string) e
 		}
 		opts.Start = t
 	}
-	client, err := control.NewClient(cfg.odsimURL, nil)
+	tg, err := openTarget(ctx, e, f, cfg.odsimURL, &cfg.token, cfg.dsn)
 	if err != nil {
-		return fmt.Errorf("--url: %w", err)
+		return err
 	}
-	client.SetControlToken(cfg.token)
+	defer tg.db.Close()
 	opts.Selector = scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
 		if ws == "" {
 			ws = cfg.workstation
 		}
 		wait := true
-		_, err := client.SelectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
-		return remoteError(err)
+		return tg.selectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
 	})
-	db, err := store.Open(ctx, cfg.dsn)
-	if err != nil {
-		if cfg.dsn == defaultReplayDSN {
-			return fmt.Errorf("%w (is odsim serve running with its embedded database? or give --dsn)", err)
-		}
-		return err
-	}
-	defer db.Close()
-	if _, err := scenario.Run(ctx, db.SQL(), sc, opts); err != nil {
+	rep, err := scenario.Run(ctx, tg.db.SQL(), sc, opts)
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintf(e.stderr, "odsim replay: interrupted after %d of %d step runs of %s were applied (each step is one transaction: the one under way was completed or rolled back)\n",
+			len(rep.Applied), rep.Total, sc.Name)
+		return interrupted(ctx)
+	case err != nil:
 		// The progress report has printed the failure and the steps applied before it.
 		return exitError{1}
 	}
 	return nil
+}
+
+// interruptible passes a run's progress on, except its end when the run was interrupted: the command
+// then prints one line itself instead of a failure naming "context canceled".
+type interruptible struct {
+	scenario.Progress
+	ctx context.Context
+	bar bool      // the progress is a bar, whose line must be ended
+	w   io.Writer // where the progress goes
+}
+
+func (p interruptible) End(rep *scenario.Report, err error) {
+	if p.ctx.Err() == nil {
+		p.Progress.End(rep, err)
+		return
+	}
+	if p.bar {
+		fmt.Fprintln(p.w)
+	}
 }
 
 // parseStart reads --start: a date and time, or a date alone.
@@ -202,9 +227,16 @@ func replayDeliveries(ctx context.Context, e env, cfg replayConfig) error {
 		return fmt.Errorf("--deliveries: %w", err)
 	}
 	defer f.Close()
+	var lastLine int
+	var abandoned bool
 	sum, err := resend.Run(ctx, f, resend.Config{
 		To: cfg.to, Speed: speed, SkipCorrupt: skip, Timeout: cfg.timeout,
 		Report: func(r resend.Result) {
+			lastLine = r.Line
+			if r.Err != nil && ctx.Err() != nil {
+				abandoned = true // cut short by Ctrl-C: not an answer of the consumer
+				return
+			}
 			w := e.stdout
 			if r.Corrupt != nil {
 				w = e.stderr
@@ -212,7 +244,19 @@ func replayDeliveries(ctx context.Context, e env, cfg replayConfig) error {
 			fmt.Fprintln(w, r.Describe())
 		},
 	})
-	fmt.Fprintf(e.stdout, "%d sent: %d answered 200, %d not; %d unreadable lines\n", sum.Sent, sum.OK, sum.Failed, sum.Corrupt)
+	if abandoned {
+		sum.Sent, sum.Failed = sum.Sent-1, sum.Failed-1
+	}
+	summary := fmt.Sprintf("%d sent: %d answered 200, %d not; %d unreadable lines", sum.Sent, sum.OK, sum.Failed, sum.Corrupt)
+	if ctx.Err() != nil {
+		how := "before line " + strconv.Itoa(lastLine+1)
+		if abandoned {
+			how = fmt.Sprintf("at line %d, whose request was abandoned", lastLine)
+		}
+		fmt.Fprintf(e.stderr, "odsim replay: interrupted %s: %s\n", how, summary)
+		return interrupted(ctx)
+	}
+	fmt.Fprintln(e.stdout, summary)
 	var cle *resend.CorruptLineError
 	switch {
 	case errors.As(err, &cle):
@@ -220,6 +264,9 @@ func replayDeliveries(ctx context.Context, e env, cfg replayConfig) error {
 		return exitError{1}
 	case err != nil:
 		return err
+	case sum.Corrupt > 0:
+		fmt.Fprintf(e.stderr, "odsim: %s could not be read (reported above); the other lines were sent\n", plural(sum.Corrupt, "line"))
+		return exitError{1}
 	case sum.Failed > 0:
 		return exitError{1}
 	}

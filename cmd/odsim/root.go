@@ -8,9 +8,6 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func newRootCmd(e env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "odsim",
@@ -21,15 +18,26 @@ It stores subscriptions through Open Dental's Subscriptions REST API, polls a My
 database for changed rows every PollingSeconds, and POSTs them to the subscribers' endpoints
 with Open Dental's headers, JSON shapes, batching, cursor and retry behaviour.
 
-Every flag can also be set with an environment variable: --api-key is ODSIM_API_KEY.
-A flag given on the command line wins over the environment.`,
-		Version:       version,
+Settings can also come from the environment: each flag that reads a variable names it in its
+help, e.g. --dsn (env ODSIM_DSN). A flag given on the command line wins over the environment.
+Per-call choices (filters, arguments, --json) are read from the command line only, so that a
+variable set for one command never changes what another one does.`,
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return bindEnv(cmd, e.getenv)
 		},
 	}
+	root.SetVersionTemplate("odsim {{.Version}}\n")
+	// Flag help wraps at 110 columns, so that long lines (and the ODSIM_* variable at their end) stay
+	// readable in a terminal.
+	root.SetUsageTemplate(strings.NewReplacer(
+		".LocalFlags.FlagUsages", "(.LocalFlags.FlagUsagesWrapped 110)",
+		".InheritedFlags.FlagUsages", "(.InheritedFlags.FlagUsagesWrapped 110)",
+	).Replace(root.UsageTemplate()))
+	root.SetFlagErrorFunc(flagError)
+	group(root) // an unknown command is named on one line, with the closest ones
 	root.AddCommand(
 		newServeCmd(e),
 		newSchemaCmd(e),
@@ -40,6 +48,8 @@ A flag given on the command line wins over the environment.`,
 		newPollCmd(e),
 		newDeliveriesCmd(e),
 		newSubscribeCmd(e),
+		newUnsubscribeCmd(e),
+		newSubscriptionCmd(e),
 		newSubscriptionsCmd(e),
 		newReplayCmd(e),
 		newSimulateCmd(e),
@@ -48,15 +58,44 @@ A flag given on the command line wins over the environment.`,
 	return root
 }
 
-// bindEnv sets every flag of cmd that was not given on the command line from its ODSIM_* environment
-// variable, so that containers and CI can configure odsim without flags.
+// envAnnotation marks a flag that is a setting; its value is the ODSIM_* variable the flag reads when
+// it is not given on the command line.
+const envAnnotation = "odsim-env"
+
+// settings marks the named flags of fs as settings: each reads its ODSIM_* variable (envName) when not
+// given, and its help line names the variable. Flags left unmarked (filters, arguments, output
+// choices) never read the environment.
+func settings(fs *pflag.FlagSet, names ...string) {
+	for _, name := range names {
+		f := fs.Lookup(name)
+		if f == nil {
+			panic("settings: no flag --" + name) // a programming error, caught by every test that builds the tree
+		}
+		v := envName(name)
+		if err := fs.SetAnnotation(name, envAnnotation, []string{v}); err != nil {
+			panic(err)
+		}
+		f.Usage += " (env " + v + ")"
+	}
+}
+
+// settingVar is the ODSIM_* variable flag f reads, or "" when f is not a setting.
+func settingVar(f *pflag.Flag) string {
+	if v := f.Annotations[envAnnotation]; len(v) == 1 {
+		return v[0]
+	}
+	return ""
+}
+
+// bindEnv sets every setting of cmd that was not given on the command line from its ODSIM_* variable,
+// so that containers and CI can configure odsim without flags.
 func bindEnv(cmd *cobra.Command, getenv func(string) string) error {
 	var errs []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Changed || f.Name == "help" || f.Name == "version" {
+		name := settingVar(f)
+		if f.Changed || name == "" {
 			return
 		}
-		name := envName(f.Name)
 		v := getenv(name)
 		if v == "" {
 			return

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +11,23 @@ import (
 
 	"github.com/odsim/odsim/store"
 )
+
+// openCreating opens the database dsn names, creating it first when the server has none of that name.
+func openCreating(ctx context.Context, e env, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn)
+	if !errors.Is(err, store.ErrUnknownDatabase) {
+		return db, err
+	}
+	if err := store.CreateDatabase(ctx, dsn); err != nil {
+		return nil, err
+	}
+	cfg, err := store.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(e.stdout, "created database %s\n", cfg.DBName)
+	return store.Open(ctx, dsn)
+}
 
 func newSchemaCmd(e env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -21,18 +40,21 @@ func newSchemaCmd(e env) *cobra.Command {
 		Short: "Create the missing Open Dental tables (and seed definitions) in a database",
 		Long: `Create the Open Dental tables that events read (appointment, histappointment, patient,
 patfield, patfielddef, operatory, provider, schedule, scheduleop, definition, clinic, site,
-toothinitial, apisubscription and a few neighbours) in the database named by --dsn.
+toothinitial, apisubscription and a few neighbours) in the database named by --dsn. When the
+server has no database of that name, it is created first (character set utf8mb3, as Open
+Dental's), which needs the CREATE privilege.
 
 Existing tables are left exactly as they are, so this is safe against a real Open Dental
 database. When it creates the definition table it also seeds Open Dental's standard
 definitions (confirmation statuses, billing types, ...).`,
-		Example: `  odsim schema apply --dsn 'root@tcp(127.0.0.1:3306)/opendental'`,
-		Args:    cobra.NoArgs,
+		Example: `  odsim schema apply --dsn 'root@tcp(127.0.0.1:3306)/opendental'
+  ODSIM_DSN='odsim:secret@tcp(db:3306)/od_test' odsim schema apply`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dsn == "" {
 				return fmt.Errorf("--dsn is required, e.g. --dsn 'root@tcp(127.0.0.1:3306)/opendental'")
 			}
-			db, err := store.Open(cmd.Context(), dsn)
+			db, err := openCreating(cmd.Context(), e, dsn)
 			if err != nil {
 				return err
 			}
@@ -50,15 +72,16 @@ definitions (confirmation statuses, billing types, ...).`,
 		},
 	}
 	apply.Flags().StringVar(&dsn, "dsn", "", "MySQL/MariaDB database, as user:password@tcp(host:port)/opendental")
+	settings(apply.Flags(), "dsn")
 	printCmd := &cobra.Command{
 		Use:   "print",
 		Short: "Print the schema and seed definitions as SQL (for mysql clients and docker init scripts)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			_, err := io.WriteString(e.stdout, store.SchemaSQL())
 			return err
 		},
 	}
 	cmd.AddCommand(apply, printCmd)
-	return cmd
+	return group(cmd)
 }

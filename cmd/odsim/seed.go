@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/odsim/odsim/store"
 	"github.com/odsim/odsim/store/demo"
 )
 
@@ -32,15 +31,15 @@ appointments in every status.
 
 The appointment book covers the two working weeks that start on the Monday of --anchor (by
 default the current week, or the next one at a weekend). The same anchor always gives the
-same rows with the same primary keys. Missing Open Dental tables are created first, as by
-"odsim schema apply".
+same rows with the same primary keys. A missing database and missing Open Dental tables are
+created first, as by "odsim schema apply".
 
 The demo needs an empty database: it refuses when its tables already hold rows, unless
 --force, which deletes those tables' rows first, or --if-empty, which then loads nothing
 and succeeds.`,
 		Example: `  odsim seed demo --dsn 'root@tcp(127.0.0.1:3306)/opendental'
   odsim seed demo --dsn 'root@tcp(127.0.0.1:3306)/opendental' --anchor 2026-11-30 --force`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dsn == "" {
 				return fmt.Errorf("--dsn is required, e.g. --dsn 'root@tcp(127.0.0.1:3306)/opendental'")
@@ -54,7 +53,7 @@ and succeeds.`,
 				opts.Anchor = t
 			}
 			ctx := cmd.Context()
-			db, err := store.Open(ctx, dsn)
+			db, err := openCreating(ctx, e, dsn)
 			if err != nil {
 				return err
 			}
@@ -82,9 +81,10 @@ and succeeds.`,
 		},
 	}
 	demoCmd.Flags().StringVar(&dsn, "dsn", "", "MySQL/MariaDB database, as user:password@tcp(host:port)/opendental")
+	settings(demoCmd.Flags(), "dsn")
 	demoCmd.Flags().StringVar(&anchor, "anchor", "", "a date in the first week of the appointment book, as yyyy-mm-dd (default: this week, or next week at a weekend)")
 	demoCmd.Flags().BoolVar(&force, "force", false, "delete the rows of the tables the demo fills before loading")
 	demoCmd.Flags().BoolVar(&ifEmpty, "if-empty", false, "load only into an empty database; otherwise say so and exit 0 (for init containers that run on every start)")
 	cmd.AddCommand(demoCmd)
-	return cmd
+	return group(cmd)
 }

@@ -63,7 +63,7 @@ func TestSeedDemoBadInput(t *testing.T) {
 		{"bad anchor", []string{"--dsn", "root@tcp(127.0.0.1:3306)/x", "--anchor", "next week"}, `bad --anchor "next week": want a date like 2026-11-30`},
 		{"no database name", []string{"--dsn", "root@tcp(127.0.0.1:3306)/"}, "no database name"},
 		{"nothing listening", []string{"--dsn", "root@tcp(127.0.0.1:1)/opendental"}, "cannot connect to database root@127.0.0.1:1/opendental"},
-		{"stray argument", []string{"extra"}, `unknown command "extra"`},
+		{"stray argument", []string{"extra"}, `unexpected argument "extra": odsim seed demo takes none`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -30,13 +31,13 @@ asynchronously (see the results with odsim deliveries).`,
 		Example: `  odsim select-patient 28 --workstation MOLLYR
   odsim select-patient 28 --json
   ODSIM_URL=http://10.0.0.5:30223 odsim select-patient 27 --workstation FRONTDESK --wait=false`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(arg{"PATNUM", "the PatNum of the patient to select"}),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			patNum, err := positiveArg("PATNUM", args[0])
 			if err != nil {
 				return err
 			}
-			c, err := remote.client()
+			c, err := remote.client(cmd.Flags())
 			if err != nil {
 				return err
 			}
@@ -80,10 +81,13 @@ func printSelection(w io.Writer, sel control.Selection) {
 	}
 }
 
-// plural writes n and noun, with an s unless n is 1.
+// plural writes n and noun, in the plural unless n is 1 (delivery, deliveries; line, lines).
 func plural(n int, noun string) string {
 	if n == 1 {
 		return fmt.Sprintf("1 %s", noun)
+	}
+	if strings.HasSuffix(noun, "y") && !strings.ContainsAny(noun[len(noun)-2:len(noun)-1], "aeiou") {
+		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1])
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/odsim/odsim/apiservice"
 	"github.com/odsim/odsim/store/embedded"
@@ -23,9 +24,12 @@ type serveConfig struct {
 	embeddedAddr string
 	workstations []string
 	timeout      time.Duration
+	caFiles      []string
 	windowLag    time.Duration
-	apiKeys      []string
-	controlToken string // required on /odsim/v1 when set; else the control API is loopback-only
+	apiKeys      []string // the only key pairs accepted when set (from apiKeyFlags)
+	controlToken string   // required on /odsim/v1 when set; else the control API is loopback-only
+	apiKeyFlags  secretFlags
+	tokenFlags   secretFlags
 	logLevel     string
 	logFormat    string
 
@@ -55,9 +59,9 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 		Example: `  odsim serve
   odsim serve --dsn 'root:secret@tcp(127.0.0.1:3306)/opendental' --workstation MOLLYR
   ODSIM_DSN='root@tcp(db:3306)/opendental' odsim serve --listen 0.0.0.0:30223`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return serve(cmd.Context(), e, cfg)
+			return serve(cmd.Context(), e, cfg, cmd.Flags())
 		},
 	}
 	f := cmd.Flags()
@@ -66,9 +70,10 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.StringVar(&cfg.embeddedAddr, "embedded-addr", embedded.DefaultAddr, "where the embedded database listens when no --dsn is given")
 	f.StringSliceVar(&cfg.workstations, "workstation", []string{apiservice.DefaultWorkstation()}, "machine name(s) odsim plays; repeat or comma-separate to simulate several machines")
 	f.DurationVar(&cfg.timeout, "timeout", webhook.DefaultTimeout, "how long a receiver has to answer a POST before it counts as failed")
+	f.StringArrayVar(&cfg.caFiles, "ca-file", nil, "trust the certificate authorities in this PEM `file` for https EndPointUrls, besides the system's (repeatable; one per line in the variable; SSL_CERT_FILE replaces the system's instead)")
 	f.DurationVar(&cfg.windowLag, "window-lag", 0, "end each poll window this long before the database's NOW(), so rows of writes still running at the poll are not skipped (an improvement over Open Dental; 0 = as Open Dental)")
-	f.StringArrayVar(&cfg.apiKeys, "api-key", nil, "accept only this DeveloperKey/CustomerKey pair on the API (repeatable; default: any well-formed key)")
-	f.StringVar(&cfg.controlToken, "control-token", "", "require Authorization: Bearer `token` on the control API (/odsim/v1) and serve it on every address; without it only loopback may use it")
+	registerSecret(f, &cfg.apiKeyFlags, "api-key", true, "accept only this `DeveloperKey/CustomerKey` pair on the API (repeatable; one per line in the variable; default: any well-formed key)")
+	registerSecret(f, &cfg.tokenFlags, "control-token", false, "require Authorization: Bearer `token` on the control API (/odsim/v1) and serve it on every address; without it only loopback may use it")
 	f.BoolVar(&cfg.demo, "demo", true, "load the demo practice into the embedded database at start (ignored with --dsn; see odsim seed demo)")
 	f.StringArrayVar(&cfg.subscribe, "subscribe", nil, "subscribe URL at start-up, as [Table,Table=]URL (repeatable; default every WatchTable and PatientSelected)")
 	f.StringVar(&cfg.subscribeKey, "subscribe-key", publicCustomerKey, "customer key that owns the --subscribe subscriptions")
@@ -77,6 +82,13 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	cfg.deliveryLog.register(f)
 	cfg.security.register(f)
+	// Every flag of serve is a setting of the service, read from its ODSIM_* variable when not given
+	// (the secrets were marked by registerSecret).
+	f.VisitAll(func(fl *pflag.Flag) {
+		if settingVar(fl) == "" && fl.Name != "help" {
+			settings(f, fl.Name)
+		}
+	})
 	return cmd
 }
 
@@ -137,6 +149,7 @@ func (c serveConfig) serviceConfig(log *slog.Logger) (apiservice.Config, error) 
 		Demo:         c.demo,
 		Workstations: c.workstations,
 		Timeout:      c.timeout,
+		CAFiles:      c.caFiles,
 		WindowLag:    c.windowLag,
 		APIKeys:      c.apiKeys,
 		ControlToken: c.controlToken,
@@ -152,11 +165,18 @@ func (c serveConfig) serviceConfig(log *slog.Logger) (apiservice.Config, error) 
 			RecordMaxBytes: int64(c.deliveryLog.recordSize),
 		},
 		Logger:  log,
-		Version: version,
+		Version: shortVersion(),
 	}, nil
 }
 
-func serve(ctx context.Context, e env, cfg serveConfig) error {
+func serve(ctx context.Context, e env, cfg serveConfig, f *pflag.FlagSet) error {
+	var err error
+	if cfg.apiKeys, err = cfg.apiKeyFlags.resolve(f); err != nil {
+		return err
+	}
+	if cfg.controlToken, err = cfg.tokenFlags.one(f); err != nil {
+		return err
+	}
 	if err := cfg.validate(); err != nil {
 		return err
 	}
@@ -175,7 +195,7 @@ func serve(ctx context.Context, e env, cfg serveConfig) error {
 			dbDesc = fmt.Sprintf("embedded database: mysql -h127.0.0.1 -P%s -uroot opendental", portOf(a))
 		}
 		fmt.Fprintf(e.stdout, "odsim %s: Open Dental API at http://%s/api/v1 as workstation %s\n  %s\n",
-			version, s.Addr(), strings.Join(s.Workstations(), ","), dbDesc)
+			shortVersion(), s.Addr(), strings.Join(s.Workstations(), ","), dbDesc)
 	})
 }
 

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/odsim/odsim/control"
 	"github.com/odsim/odsim/scenario"
-	"github.com/odsim/odsim/store"
 )
 
 // simulateConfig is everything `odsim simulate` is configured with.
@@ -22,7 +22,7 @@ type simulateConfig struct {
 	seed           uint64
 	selectPatients bool
 	odsimURL       string
-	token          string // --control-token of the running odsim
+	token          secretFlags // --control-token of the running odsim
 	quiet          bool
 }
 
@@ -36,54 +36,50 @@ webhook consumers: at --rate changes per minute it adds and edits patients (fake
 names, phones and addresses), sets patient fields, books appointments and takes them through
 the visit (confirmed, arrived, seated, dismissed, completed), and breaks, reschedules,
 unschedules and deletes some. Each change is one Open Dental operation, so the events come out of
-the real polling path. --seed repeats a run's choices. It runs for --duration, or until Ctrl-C.
+the real polling path. --seed repeats a run's choices. It runs for --duration, or until Ctrl-C,
+which prints one line with what was done and exits with status 130.
 
-By default it writes to the embedded database of a running odsim serve (with its demo
-practice); --dsn names another database, which needs patients and operatories to start from.
---select-patients also selects patients on the running odsim at --url (PatientSelected).`,
+It writes into the database of the running odsim at --url (ODSIM_URL), as odsim replay does: its
+embedded database (with the demo practice) directly, or the MySQL/MariaDB database it polls given
+again with --dsn, which is refused when it is not that database. With no odsim running, --dsn alone
+writes into that database. The database needs patients and operatories to start from.
+--select-patients also selects patients on the odsim at --url (PatientSelected).`,
 		Example: `  odsim simulate --rate 60
   odsim simulate --rate 600 --duration 1h --seed 42 --quiet
   odsim simulate --rate 30 --select-patients --dsn 'root@tcp(127.0.0.1:3306)/opendental'`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return simulate(cmd.Context(), e, cfg)
+			return simulate(cmd.Context(), e, cfg, cmd.Flags())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.dsn, "dsn", defaultReplayDSN, "the Open Dental `database` to write to; the default is the embedded database of a running odsim serve")
+	f.StringVar(&cfg.dsn, "dsn", "", "the Open Dental `database` to write to, as user:password@tcp(host:port)/opendental; it must be the one the odsim at --url polls (default: that odsim's embedded database)")
 	f.Float64Var(&cfg.rate, "rate", 30, "changes per minute")
 	f.DurationVar(&cfg.duration, "duration", 0, "how long to run (default: until Ctrl-C)")
 	f.Uint64Var(&cfg.seed, "seed", 0, "seed of the random choices and fake values, to repeat a run (default: random)")
 	f.BoolVar(&cfg.selectPatients, "select-patients", false, "also select patients on the running odsim at --url (PatientSelected UI events)")
-	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim for --select-patients")
-	f.StringVar(&cfg.token, "control-token", "", "the `token` of odsim serve --control-token, for --select-patients")
+	f.StringVar(&cfg.odsimURL, "url", control.DefaultAddr, "the running odsim whose database to write into, and that --select-patients selects on ('' for none: write into --dsn alone)")
+	registerSecret(f, &cfg.token, "control-token", false, "the `token` of odsim serve --control-token, for --select-patients")
 	f.BoolVar(&cfg.quiet, "quiet", false, "print only the summary, not each change")
+	settings(f, "dsn", "url")
 	return cmd
 }
 
-func simulate(ctx context.Context, e env, cfg simulateConfig) error {
+func simulate(ctx context.Context, e env, cfg simulateConfig, f *pflag.FlagSet) error {
 	if cfg.duration < 0 {
 		return fmt.Errorf("--duration must not be negative, got %s", cfg.duration)
 	}
-	db, err := store.Open(ctx, cfg.dsn)
+	tg, err := openTarget(ctx, e, f, cfg.odsimURL, &cfg.token, cfg.dsn)
 	if err != nil {
-		if cfg.dsn == defaultReplayDSN {
-			return fmt.Errorf("%w (is odsim serve running with its embedded database? or give --dsn)", err)
-		}
 		return err
 	}
-	defer db.Close()
+	defer tg.db.Close()
+	db := tg.db
 	sc := scenario.SimConfig{Rate: cfg.rate, Duration: cfg.duration, Seed: cfg.seed}
 	if cfg.selectPatients {
-		client, err := control.NewClient(cfg.odsimURL, nil)
-		if err != nil {
-			return fmt.Errorf("--url: %w", err)
-		}
-		client.SetControlToken(cfg.token)
 		sc.Selector = scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
 			wait := false
-			_, err := client.SelectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
-			return remoteError(err)
+			return tg.selectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
 		})
 	}
 	if !cfg.quiet {
@@ -100,12 +96,18 @@ func simulate(ctx context.Context, e env, cfg simulateConfig) error {
 		how = "for " + cfg.duration.String()
 	}
 	fmt.Fprintf(e.stderr, "simulating a front desk at %g changes a minute %s\n", cfg.rate, how)
+	began := time.Now()
 	rep, err := scenario.Simulate(ctx, db.SQL(), sc)
 	kinds := make([]string, 0, len(rep.ByKind))
 	for k, n := range rep.ByKind {
 		kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
 	}
 	sort.Strings(kinds)
-	fmt.Fprintf(e.stdout, "%d changes (%s); %d refused and skipped\n", rep.Changes, strings.Join(kinds, ", "), rep.Refused)
+	summary := fmt.Sprintf("%d changes (%s); %d refused and skipped", rep.Changes, strings.Join(kinds, ", "), rep.Refused)
+	if ctx.Err() != nil {
+		fmt.Fprintf(e.stderr, "odsim simulate: interrupted after %s: %s\n", time.Since(began).Round(time.Second), summary)
+		return interrupted(ctx)
+	}
+	fmt.Fprintln(e.stdout, summary)
 	return err
 }

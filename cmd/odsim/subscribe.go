@@ -28,11 +28,14 @@ would on Open Dental's API Service, so that you need not write its JSON by hand.
 
 The Authorization header is "ODFHIR " + --key; the CustomerKey (after the /) owns the
 subscription. The default is Open Dental's public test key. --url may also point at a real
-Open Dental API Service.`,
+Open Dental API Service.
+
+A subscription for a --workstation that the odsim at --url does not play can never fire there;
+subscribe creates it (as Open Dental would) and warns on stderr.`,
 		Example: `  odsim subscribe http://localhost:2097/ --table Appointment --polling-seconds 5
   odsim subscribe http://localhost:2097/ui --ui PatientSelected --workstation MOLLYR
   odsim subscribe https://myserver/apievents/ --table Patient --polling-seconds 30 --key dev/cust --json`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(arg{"URL", "the EndPointUrl that receives the events"}),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s.EndPointUrl = args[0]
 			switch {
@@ -44,7 +47,7 @@ Open Dental API Service.`,
 			if err := checkKeyPair(key); err != nil {
 				return err
 			}
-			c, err := remote.client()
+			c, err := remote.client(cmd.Flags())
 			if err != nil {
 				return err
 			}
@@ -52,6 +55,7 @@ Open Dental API Service.`,
 			if err != nil {
 				return remoteError(err)
 			}
+			warnUnplayedWorkstation(cmd.Context(), e, c, created.Workstation)
 			if remote.json {
 				return printJSON(e.stdout, created)
 			}
@@ -62,6 +66,7 @@ Open Dental API Service.`,
 	f := cmd.Flags()
 	remote.register(f)
 	f.StringVar(&key, "key", publicTestKey, "the `DeveloperKey/CustomerKey` pair to authorize with")
+	settings(f, "key")
 	f.StringVar(&s.WatchTable, "table", "", "database event: the `WatchTable` (Appointment, AppointmentDeleted, Operatory, PatField, Patient, Provider, Schedule, ToothInitial)")
 	f.IntVar(&s.PollingSeconds, "polling-seconds", 0, "database event: poll every `N` seconds")
 	f.StringVar(&s.UiEventType, "ui", "", "UI event: the `UiEventType` (PatientSelected)")

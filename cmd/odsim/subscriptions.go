@@ -21,15 +21,16 @@ func newSubscriptionsCmd(e env) *cobra.Command {
 		Short: "List the subscriptions of a customer key through the Open Dental Subscriptions API",
 		Long: `subscriptions lists, with GET /api/v1/subscriptions, every subscription of the CustomerKey in
 --key, as Open Dental's API Service shows it. DateTimeStart is the cursor of a database-event
-subscription: it moves to the end of each window once every batch got 200.`,
+subscription: it moves to the end of each window once every batch got 200. odsim subscription
+update N changes one, odsim unsubscribe N deletes one.`,
 		Example: `  odsim subscriptions
   odsim subscriptions --key dev/cust --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkKeyPair(key); err != nil {
 				return err
 			}
-			c, err := remote.client()
+			c, err := remote.client(cmd.Flags())
 			if err != nil {
 				return err
 			}
@@ -50,6 +51,7 @@ subscription: it moves to the end of each window once every batch got 200.`,
 	f := cmd.Flags()
 	remote.register(f)
 	f.StringVar(&key, "key", publicTestKey, "the `DeveloperKey/CustomerKey` pair whose subscriptions to list")
+	settings(f, "key")
 	return cmd
 }
 
