@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -38,6 +39,11 @@ func newEngine() (*sqle.Engine, *memory.DbProvider) {
 
 // sessionBuilder gives each connection a memory session whose engine log goes to logger, and shows it
 // to the gate.
+//
+// A session starts with an empty sql_mode, not go-mysql-server's strict default: the embedded database
+// plays an Open Dental server, and Open Dental's database maintenance resets the server's sql_mode to
+// empty, so a user's client (`mariadb -P3307`) gets Open Dental's non-strict writes (lenient.go) without a
+// SET. A client may still choose a strict mode for its session.
 func sessionBuilder(pro *memory.DbProvider, logger *slog.Logger, g *gate) func(context.Context, *mysql.Conn, string) (sql.Session, error) {
 	newSession := memory.NewSessionBuilder(pro)
 	engineLog := newEngineLogger(logger)
@@ -45,6 +51,9 @@ func sessionBuilder(pro *memory.DbProvider, logger *slog.Logger, g *gate) func(c
 		sess, err := newSession(ctx, conn, addr)
 		if err != nil {
 			return nil, err
+		}
+		if err := sess.SetSessionVariable(sql.NewContext(ctx, sql.WithSession(sess)), "sql_mode", ""); err != nil {
+			return nil, fmt.Errorf("session sql_mode: %w", err)
 		}
 		sess.SetLogger(logrus.NewEntry(engineLog))
 		g.track(conn.ConnectionID, sess)

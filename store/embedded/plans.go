@@ -11,7 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
-// execBuilder wraps the engine's plan-to-iterator builder to adjust two behaviours of
+// execBuilder wraps the engine's plan-to-iterator builder to adjust three behaviours of
 // go-mysql-server v0.20.0 in which it differs from MariaDB running Open Dental's schema. The plan of
 // every statement passes through Build just before it runs. (Analyzer rules cannot do this: the engine
 // analyzes simple INSERTs, UPDATEs and DELETEs with fixed rule lists that custom rules never join.)
@@ -25,6 +25,8 @@ import (
 //     no automatic assignment, so `SET DateTStamp = NOW()` still "touches" a row, as in MySQL.
 //     UPDATE IGNORE and multi-table UPDATE ... JOIN keep go-mysql-server's behaviour (always bump).
 //   - CREATE TABLE builds no plain secondary indexes (withoutSecondaryIndexes).
+//   - Without a strict sql_mode (Open Dental's empty sql_mode), values written by INSERT and UPDATE follow
+//     MySQL's non-strict rules instead of failing (lenientWrites, lenient.go).
 type execBuilder struct {
 	next sql.NodeExecBuilder
 }
@@ -32,6 +34,12 @@ type execBuilder struct {
 func (b execBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
 	if ct, ok := n.(*plan.CreateTable); ok {
 		n = withoutSecondaryIndexes(ct)
+	}
+	if !strictMode(ctx) {
+		var err error
+		if n, _, err = transform.Node(n, lenientWrites); err != nil {
+			return nil, fmt.Errorf("non-strict writes: %w", err)
+		}
 	}
 	n, _, err := transform.Node(n, guardUpdateSource)
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 	"github.com/odsim/odsim/store/storetest"
 )
 
-// aptColumns are the appointment columns an INSERT must name: the embedded engine, unlike MariaDB with
-// sql_mode=”, refuses to fill NOT NULL columns that have no DEFAULT.
+// aptColumns are the appointment columns the tests' INSERTs name: those without a default, as Open Dental's
+// own full-row INSERTs give them.
 const aptColumns = "AptNum, PatNum, AptStatus, Pattern, Confirmed, TimeLocked, Op, Note, ProvNum, ProvHyg, AptDateTime," +
 	" NextAptNum, UnschedStatus, IsNewPatient, ProcDescript, Assistant, ClinicNum, IsHygiene, DateTimeArrived," +
 	" DateTimeSeated, DateTimeDismissed, InsPlan1, InsPlan2, ProcsColored, ColorOverride, AppointmentTypeNum," +
@@ -69,13 +69,23 @@ func TestSchemaApplies(t *testing.T) {
 func TestSQLModeIsEmpty(t *testing.T) {
 	t.Parallel()
 	srv := start(t, embedded.Config{})
+	// A client that sets nothing gets Open Dental's empty sql_mode, not go-mysql-server's strict default.
+	plain, err := sql.Open("mysql", srv.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { plain.Close() })
+	var mode string
+	if err := plain.QueryRow("SELECT @@SESSION.sql_mode").Scan(&mode); err != nil || mode != "" {
+		t.Errorf("sql_mode of a client that sets none = %q, %v; want empty", mode, err)
+	}
+
 	db := open(t, srv.DSN(), true) // sets sql_mode='' through the DSN
 	conn, err := db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	var mode string
 	if err := conn.QueryRowContext(context.Background(), "SELECT @@SESSION.sql_mode").Scan(&mode); err != nil || mode != "" {
 		t.Errorf("sql_mode from the DSN = %q, %v; want empty", mode, err)
 	}
