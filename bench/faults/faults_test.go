@@ -17,11 +17,16 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv("FAULTS_ROLE"); role != "" {
 		os.Exit(runRole(context.Background(), role, os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir) // the odsim binary odsimBinary built (80 MB)
+	}
+	os.Exit(code)
 }
 
 var (
 	buildOnce sync.Once
+	binDir    string
 	odsimBin  string
 	buildErr  error
 )
@@ -34,6 +39,7 @@ func odsimBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
+		binDir = dir
 		odsimBin, buildErr = buildOdsim(context.Background(), dir)
 	})
 	if buildErr != nil {

@@ -29,11 +29,21 @@ import (
 
 var (
 	buildOnce sync.Once
+	binDir    string
 	binPath   string
 	buildErr  error
 )
 
-// odsimBinary builds ./cmd/odsim once per test run.
+// TestMain removes the binary odsimBinary built (80 MB) when the package's tests are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// odsimBinary builds ./cmd/odsim once per test run, into a directory TestMain removes.
 func odsimBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -42,6 +52,7 @@ func odsimBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
+		binDir = dir
 		binPath = filepath.Join(dir, "odsim")
 		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
