@@ -92,7 +92,7 @@ func RequireServer(tb testing.TB) {
 	if os.Getenv("ODSIM_REQUIRE_MYSQL") == "1" {
 		tb.Fatalf("no MySQL/MariaDB at ODSIM_TEST_DSN=%q and ODSIM_REQUIRE_MYSQL=1: %v", ServerDSN(), probeErr)
 	}
-	tb.Skipf("no MySQL/MariaDB at ODSIM_TEST_DSN=%q (set it, or start MariaDB): %v", ServerDSN(), probeErr)
+	tb.Skipf("needs a real MySQL/MariaDB server, and none answers at ODSIM_TEST_DSN=%q (set it, or start MariaDB): %v", ServerDSN(), probeErr)
 }
 
 // NewEmptyDSN creates an empty database for tb and returns its DSN. The database is dropped in tb.Cleanup.
