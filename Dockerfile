@@ -2,6 +2,8 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# go.mod replaces go-icu-regex with odsim's patched copy (store/embedded/icuregex/PATCHES.md).
+COPY store/embedded/icuregex/go.mod store/embedded/icuregex/go.sum store/embedded/icuregex/
 RUN go mod download
 COPY . .
 # The build context has no .git (see .dockerignore), so the go command cannot stamp a revision:

@@ -26,7 +26,20 @@ import (
 )
 
 // modulePool is the pool that is used internally by the project.
-var modulePool = NewPool()
+//
+// odsim patch: the pool is created on first use instead of in the package's initialisation. Creating it
+// compiles the ICU WebAssembly module (about 0.3-0.8 s), and every program that links go-mysql-server
+// links this package: without the patch each start of such a program, even one that never evaluates a
+// regular expression, pays that compilation. See PATCHES.md.
+var (
+	poolOnce sync.Once
+	pool     *Pool // nil until modulePool is first called
+)
+
+func modulePool() *Pool {
+	poolOnce.Do(func() { pool = NewPool() })
+	return pool
+}
 
 // RuntimeTracker tracks all relevant information that the Pool needs regarding a runtime.
 type RuntimeTracker struct {
@@ -207,7 +220,8 @@ func createRuntime(ctx context.Context) (wazero.Runtime, wazero.CompiledModule) 
 
 // SetPoolFetchMax determines how many fetches are allowed from the internal Pool before a runtime is recycled.
 func SetPoolFetchMax(maxFetch uint64) {
-	modulePool.mutex.Lock()
-	defer modulePool.mutex.Unlock()
-	modulePool.maxFetch = maxFetch
+	p := modulePool()
+	p.mutex.Lock()
+	defer p.mutex.Unlock()
+	p.maxFetch = maxFetch
 }

@@ -137,7 +137,7 @@ const (
 // to call Close. This Regex is intended for single-threaded use only, therefore it is advised for each thread to use
 // its own Regex when one is needed.
 func CreateRegex(stringBufferInBytes uint32) Regex {
-	mod := modulePool.Get()
+	mod := modulePool().Get()
 	pr := &privateRegex{
 		mod:             mod,
 		regexPtr:        0,
@@ -512,7 +512,7 @@ func (pr *privateRegex) Close() (err error) {
 		}
 	}
 	if pr.mod != nil {
-		modulePool.Put(pr.mod)
+		modulePool().Put(pr.mod)
 		pr.mod = nil
 		runtime.SetFinalizer(pr, nil)
 	}
