@@ -6,10 +6,13 @@
 // so odsim's queries take the same code path (go-sql-driver/mysql) against both.
 //
 // The engine is adjusted where it would otherwise make odsim behave differently from Open Dental on
-// MariaDB (see plans.go and engine.go): ON UPDATE CURRENT_TIMESTAMP columns change only when a row
-// really changes, `SET timestamp` pins NOW(), statements and transactions run one at a time (the
-// engine's tables lose concurrent writes otherwise), and plain secondary indexes are not built (they make
-// every write cost rows² in this engine and speed nothing up).
+// MariaDB (see plans.go, lenient.go and engine.go): ON UPDATE CURRENT_TIMESTAMP columns change only when
+// a row really changes, `SET timestamp` pins NOW(), sessions start with Open Dental's empty sql_mode and
+// writes then follow MySQL's non-strict rules (implicit defaults, cut strings, zero dates, clipped
+// numbers), statements and transactions run one at a time (the engine's tables lose concurrent writes
+// otherwise), and plain secondary indexes are not built (they make every write cost rows² in this engine
+// and speed nothing up). The engine's REGEXP comes from a patched copy of go-icu-regex (icuregex/) that
+// compiles its WebAssembly module on first use instead of at every program start.
 //
 // Limits: everything lives in memory and is lost when the process exits; writes cost time proportional
 // to the table's rows, so the engine suits the demo practice (a few thousand rows per table), not bulk
