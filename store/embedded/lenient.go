@@ -3,6 +3,7 @@ package embedded
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -12,6 +13,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 )
 
@@ -74,7 +76,7 @@ func lenientInsert(ii *plan.InsertInto) (sql.Node, transform.TreeIdentity, error
 	if !ok || len(proj.Projections) != len(schema) {
 		return ii, transform.SameTree, nil
 	}
-	if _, done := firstLenient(proj.Projections); done {
+	if slices.ContainsFunc(proj.Projections, isLenient) {
 		return ii, transform.SameTree, nil
 	}
 	// MySQL turns a NULL for a NOT NULL column into the implicit default only when the statement writes
@@ -141,7 +143,7 @@ func lenientSetFields(exprs []sql.Expression) ([]sql.Expression, bool) {
 		if !ok || isDefaultExpr(sf.RightChild) {
 			continue
 		}
-		if _, done := sf.RightChild.(*lenientValue); done {
+		if isLenient(sf.RightChild) {
 			continue
 		}
 		lv := &lenientValue{child: sf.RightChild, target: target{name: gf.Name(), typ: gf.Type(), nullable: gf.IsNullable()}, nullToDefault: true}
@@ -151,13 +153,9 @@ func lenientSetFields(exprs []sql.Expression) ([]sql.Expression, bool) {
 	return out, changed
 }
 
-func firstLenient(exprs []sql.Expression) (int, bool) {
-	for i, e := range exprs {
-		if _, ok := e.(*lenientValue); ok {
-			return i, true
-		}
-	}
-	return 0, false
+func isLenient(e sql.Expression) bool {
+	_, ok := e.(*lenientValue)
+	return ok
 }
 
 // isDefaultExpr mirrors how go-mysql-server recognises a column default in a projection or assignment (it
@@ -218,8 +216,11 @@ func (l *lenientValue) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return nil, err
 	}
 	if v == nil {
-		if t.nullable || !l.nullToDefault {
-			return nil, nil // the insert iterator refuses a single-row NULL with MySQL's error 1048
+		if t.nullable {
+			return nil, nil
+		}
+		if !l.nullToDefault {
+			return nil, mysql.NewSQLError(mysql.ERBadNullError, mysql.SSConstraintViolation, "Column '%s' cannot be null", t.name)
 		}
 		l.warn(ctx, warnCannotBeNull, fmt.Sprintf("Column '%s' cannot be null", t.name))
 		return implicitDefault(ctx, t.typ)
