@@ -409,3 +409,43 @@ func queryRowsConn(t *testing.T, conn *sql.Conn, q string, args ...any) []string
 	}
 	return out
 }
+
+// TestNonStrictPreparedStatements sends the values as bound parameters of server-side prepared statements
+// (a client that does not interpolate them): they arrive typed, and follow the same rules.
+func TestNonStrictPreparedStatements(t *testing.T) {
+	t.Parallel()
+	run := func(t *testing.T, db *sql.DB) {
+		ctx := context.Background()
+		conn := pinnedConn(t, db, "2025-03-04 10:00:00")
+		steps := []struct {
+			sql  string
+			args []any
+		}{
+			{"CREATE TABLE t (id bigint NOT NULL, i int NOT NULL, v varchar(3) NOT NULL, d date NOT NULL, PRIMARY KEY (id))", nil},
+			{"INSERT INTO t (id) VALUES (?)", []any{1}},
+			{"INSERT INTO t (id, i, v, d) VALUES (?, ?, ?, ?)", []any{2, "7 apples", "abcdef", "2025-02-30"}},
+			{"INSERT INTO t (id, i, v, d) VALUES (?, ?, ?, ?)", []any{3, int64(1) << 40, []byte("xyz"), int64(20250105)}},
+			{"UPDATE t SET v = ?, i = ? WHERE id = ?", []any{"toolong", nil, 3}},
+		}
+		for _, st := range steps {
+			if _, err := conn.ExecContext(ctx, st.sql, st.args...); err != nil {
+				t.Fatalf("%s %v: %v", st.sql, st.args, err)
+			}
+		}
+		got := strings.Join(queryRowsConn(t, conn, "SELECT id, i, v, d FROM t ORDER BY id"), "\n")
+		want := "1|0||0000-00-00\n2|7|abc|0000-00-00\n3|0|too|2025-01-05"
+		if got != want {
+			t.Errorf("rows:\n%s\nwant\n%s", got, want)
+		}
+	}
+	t.Run("embedded", func(t *testing.T) {
+		t.Parallel()
+		srv, _ := withSchema(t)
+		run(t, open(t, srv.DSN(), false))
+	})
+	t.Run("mariadb", func(t *testing.T) {
+		t.Parallel()
+		storetest.RequireServer(t)
+		run(t, open(t, storetest.NewDSN(t), false))
+	})
+}
