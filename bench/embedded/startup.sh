@@ -97,12 +97,20 @@ for b in "${clients[@]}"; do
   echo "# $b: $(du -h "$b" | cut -f1), $("$b" --version 2>&1 | head -1)"
 done
 
+# measure runs hyperfine and prints, per command, the median and fastest wall-clock time and the mean CPU
+# time (user + system; it moves less than wall-clock time when other work shares the machine).
 measure() {
   local title=$1
   shift
   echo
   echo "## $title"
-  hyperfine --style basic --warmup "$warmup" --runs "$runs" "$@" 2>&1 | grep -v '^ *$'
+  hyperfine --style none --warmup "$warmup" --runs "$runs" --export-json "$tmp/run.json" "$@" >/dev/null
+  python3 - "$tmp/run.json" <<'PY'
+import json, sys
+print(f"{'median':>9} {'fastest':>9} {'CPU':>9}  command")
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"{r['median'] * 1000:7.1f}ms {r['min'] * 1000:7.1f}ms {(r['user'] + r['system']) * 1000:7.1f}ms  {r['command']}")
+PY
 }
 
 cmds=()
