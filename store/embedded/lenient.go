@@ -288,13 +288,9 @@ func (l *lenientValue) toInteger(ctx *sql.Context, v any) (any, error) {
 	lo, hi := integerRange(typ)
 	var f float64
 	if s, isText := textValue(v); isText {
-		num, whole := numericPrefix(s)
-		switch {
-		case num == "":
-			l.warnIncorrect(ctx, "integer", s)
+		num, ok := l.leadingNumber(ctx, s, "integer")
+		if !ok {
 			return implicitDefault(ctx, typ)
-		case !whole:
-			l.warnTruncated(ctx)
 		}
 		if i, err := strconv.ParseInt(num, 10, 64); err == nil {
 			switch {
@@ -309,11 +305,10 @@ func (l *lenientValue) toInteger(ctx *sql.Context, v any) (any, error) {
 		}
 		f, _ = strconv.ParseFloat(num, 64) // ±Inf past float64's range, clipped below
 	} else {
-		fv, _, err := types.Float64.Convert(ctx, v)
-		if err != nil {
+		var err error
+		if f, err = floatOf(ctx, v); err != nil {
 			return nil, err
 		}
-		f = fv.(float64)
 	}
 	f = math.Round(f)
 	switch {
@@ -379,27 +374,45 @@ func (l *lenientValue) toFloat(ctx *sql.Context, v any) (any, error) {
 	}
 	var f float64
 	if s, isText := textValue(v); isText {
-		num, whole := numericPrefix(s)
-		switch {
-		case num == "":
-			l.warnIncorrect(ctx, "double", s)
+		num, ok := l.leadingNumber(ctx, s, "double")
+		if !ok {
 			return implicitDefault(ctx, typ)
-		case !whole:
-			l.warnTruncated(ctx)
 		}
 		f, _ = strconv.ParseFloat(num, 64)
 	} else {
-		fv, _, err := types.Float64.Convert(ctx, v)
-		if err != nil {
+		var err error
+		if f, err = floatOf(ctx, v); err != nil {
 			return nil, err
 		}
-		f = fv.(float64)
 	}
 	if f > max || f < -max {
 		l.warnOutOfRange(ctx)
 		f = math.Copysign(max, f)
 	}
 	return convertTo(ctx, typ, f)
+}
+
+// leadingNumber returns the number text s starts with, warning as MySQL does when s holds more than a
+// number (1265) or none at all (1366, and ok is false: the column gets its implicit default).
+func (l *lenientValue) leadingNumber(ctx *sql.Context, s, kind string) (num string, ok bool) {
+	num, whole := numericPrefix(s)
+	switch {
+	case num == "":
+		l.warnIncorrect(ctx, kind, s)
+		return "", false
+	case !whole:
+		l.warnTruncated(ctx)
+	}
+	return num, true
+}
+
+// floatOf converts a number of any Go type the engine uses to float64.
+func floatOf(ctx *sql.Context, v any) (float64, error) {
+	f, _, err := types.Float64.Convert(ctx, v)
+	if err != nil {
+		return 0, err
+	}
+	return f.(float64), nil
 }
 
 // textValue returns v as text when it is a string value (how a client's literal or bound parameter

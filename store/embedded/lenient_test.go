@@ -280,7 +280,7 @@ func TestNonStrictValues(t *testing.T) {
 			case err != nil:
 				t.Errorf("%s: %v", c.name, err)
 			default:
-				row := strings.Join(queryRowsConn(t, conn, "SELECT i, ti, tu, su, b, v, tx, d, dt, tm, db, IFNULL(vn, 'NULL') FROM t WHERE id = ?", c.id), "\n")
+				row := strings.Join(queryRows(t, conn, "SELECT i, ti, tu, su, b, v, tx, d, dt, tm, db, IFNULL(vn, 'NULL') FROM t WHERE id = ?", c.id), "\n")
 				if row != c.want {
 					t.Errorf("%s: row %q, want %q", c.name, row, c.want)
 				}
@@ -312,31 +312,15 @@ func pinnedConn(t *testing.T, db *sql.DB, now string) *sql.Conn {
 // under the key "\x00order".
 func readRow(t *testing.T, conn *sql.Conn, q string) map[string]string {
 	t.Helper()
-	rows, err := conn.QueryContext(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rows.Next() {
-		t.Fatalf("%s: no row (%v)", q, rows.Err())
-	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		t.Fatal(err)
+	cols, rows := queryText(t, conn, q)
+	if len(rows) != 1 {
+		t.Fatalf("%s: %d rows, want 1", q, len(rows))
 	}
 	out := map[string]string{"\x00order": strings.Join(cols, "\x00")}
 	for i, c := range cols {
 		out[c] = "NULL"
-		if vals[i].Valid {
-			out[c] = vals[i].String
+		if rows[0][i].Valid {
+			out[c] = rows[0][i].String
 		}
 	}
 	return out
@@ -355,7 +339,7 @@ func rowText(row map[string]string) []string {
 func warningCodes(t *testing.T, conn *sql.Conn) []int {
 	t.Helper()
 	var codes []int
-	for _, line := range queryRowsConn(t, conn, "SHOW WARNINGS") {
+	for _, line := range queryRows(t, conn, "SHOW WARNINGS") {
 		parts := strings.Split(line, "|")
 		code, err := strconv.Atoi(parts[1])
 		if err != nil {
@@ -374,40 +358,6 @@ func count(t *testing.T, conn *sql.Conn, id int) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// queryRowsConn is queryRows on one connection (SHOW WARNINGS and SET timestamp are per session).
-func queryRowsConn(t *testing.T, conn *sql.Conn, q string, args ...any) []string {
-	t.Helper()
-	rows, err := conn.QueryContext(context.Background(), q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		parts := make([]string, len(vals))
-		for i, v := range vals {
-			parts[i] = v.String
-		}
-		out = append(out, strings.Join(parts, "|"))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestNonStrictPreparedStatements sends the values as bound parameters of server-side prepared statements
@@ -432,7 +382,7 @@ func TestNonStrictPreparedStatements(t *testing.T) {
 				t.Fatalf("%s %v: %v", st.sql, st.args, err)
 			}
 		}
-		got := strings.Join(queryRowsConn(t, conn, "SELECT id, i, v, d FROM t ORDER BY id"), "\n")
+		got := strings.Join(queryRows(t, conn, "SELECT id, i, v, d FROM t ORDER BY id"), "\n")
 		want := "1|0||0000-00-00\n2|7|abc|0000-00-00\n3|0|too|2025-01-05"
 		if got != want {
 			t.Errorf("rows:\n%s\nwant\n%s", got, want)

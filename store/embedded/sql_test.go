@@ -453,19 +453,37 @@ func TestTransactions(t *testing.T) {
 	}
 }
 
+// querier is a *sql.DB or a *sql.Conn (SHOW WARNINGS and SET timestamp are per session).
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // queryRows returns each row as its columns' text joined with "|", NULL as "".
-func queryRows(t *testing.T, db *sql.DB, q string, args ...any) []string {
+func queryRows(t *testing.T, db querier, q string, args ...any) []string {
 	t.Helper()
-	rows, err := db.Query(q, args...)
+	_, rows := queryText(t, db, q, args...)
+	out := make([]string, len(rows))
+	for r, vals := range rows {
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = v.String
+		}
+		out[r] = strings.Join(parts, "|")
+	}
+	return out
+}
+
+// queryText runs q and returns its column names and every row's values as text.
+func queryText(t *testing.T, db querier, q string, args ...any) (cols []string, out [][]sql.NullString) {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q, args...)
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
+	if cols, err = rows.Columns(); err != nil {
 		t.Fatal(err)
 	}
-	var out []string
 	for rows.Next() {
 		vals := make([]sql.NullString, len(cols))
 		ptrs := make([]any, len(cols))
@@ -475,16 +493,12 @@ func queryRows(t *testing.T, db *sql.DB, q string, args ...any) []string {
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
-		parts := make([]string, len(vals))
-		for i, v := range vals {
-			parts[i] = v.String
-		}
-		out = append(out, strings.Join(parts, "|"))
+		out = append(out, vals)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return cols, out
 }
 
 // TestRegexp runs MySQL's regular expression functions, which go-mysql-server evaluates with ICU compiled to
