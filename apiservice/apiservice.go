@@ -58,8 +58,10 @@ type Config struct {
 	// CAFiles are PEM files of certificate authorities trusted for https EndPointUrls besides the
 	// system's (a test receiver's self-signed certificate, a company CA).
 	CAFiles []string
-	// WindowLag ends poll windows that long before the database's NOW() (see poller.Config).
+	// WindowLag ends poll windows at least that long before the database's NOW() (see poller.Config).
 	WindowLag time.Duration
+	// Reproduce lists Open Dental failure modes the poller reproduces instead of avoiding.
+	Reproduce poller.Failures
 	// APIKeys, when set, are the only DeveloperKey/CustomerKey pairs the Subscriptions API accepts.
 	APIKeys []string
 	// ControlToken, when set, is required on the control API, which then answers on every address.
@@ -294,6 +296,9 @@ func (s *Service) openDatabase(ctx context.Context) error {
 		return err
 	}
 	s.db = db
+	if s.embedded != nil {
+		db.SetEngine(s.embedded) // its writes run one at a time: poll windows need not wait for any
+	}
 	created, err := db.Apply(ctx)
 	if err != nil {
 		s.closeDatabase()
@@ -359,7 +364,7 @@ func (s *Service) assemble() error {
 	sender := webhook.NewSender(webhook.Config{Timeout: cfg.Timeout, UserAgent: "odsim/" + cfg.Version, Logger: s.log, RootCAs: s.rootCAs})
 	met := metrics.New()
 	s.ui = uievents.New(uievents.Config{Workstations: cfg.Workstations, Observe: observeUI(s.dlog, met)}, s.db, sender)
-	s.poller = poller.New(poller.Config{Workstations: cfg.Workstations, WindowLag: cfg.WindowLag, Logger: s.log,
+	s.poller = poller.New(poller.Config{Workstations: cfg.Workstations, WindowLag: cfg.WindowLag, Reproduce: cfg.Reproduce, Logger: s.log,
 		Observe: observeDatabase(s.dlog, met)}, s.db, sender)
 	s.scenarios = scenario.NewManager(scenario.ManagerConfig{DB: s.db.SQL(), Selector: selector(s.ui), Logger: s.log,
 		MaxRunning: cfg.HTTP.MaxScenarioRuns})

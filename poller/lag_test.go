@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/odsim/odsim/poller"
 	"github.com/odsim/odsim/store/storetest"
 )
 
@@ -11,22 +12,25 @@ import (
 // here an INSERT that runs for two seconds — stamps its row with its start, inside the window the poll
 // has just delivered and closed. Open Dental's algorithm (T is the database's NOW(), with no allowance
 // for statements in flight) never sends that row; the fault harness (bench/faults) met it once in
-// ~600,000 changes. odsim reproduces that by default, and closes the gap with a window that ends
-// WindowLag (odsim serve --window-lag) before NOW().
+// ~600,000 changes. odsim reproduces that only when asked (odsim serve --reproduce in-flight-gap); by
+// default windows end before the statement, and --window-lag still closes the gap in the reproduction.
 func TestSlowStatementStraddlingAPoll(t *testing.T) {
 	t.Parallel()
 	storetest.RequireServer(t) // SLEEP() inside an INSERT, information_schema.PROCESSLIST
+	gap := poller.Failures{poller.InFlightGap}
 	for _, tc := range []struct {
 		name      string
+		reproduce poller.Failures
 		lag       time.Duration
 		delivered bool
 	}{
-		{"faithful: never sent", 0, false},
-		{"window lag 3s: sent", 3 * time.Second, true},
+		{"default: sent", nil, 0, true},
+		{"reproduce in-flight-gap: never sent", gap, 0, false},
+		{"reproduce in-flight-gap, window lag 3s: sent", gap, 3 * time.Second, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, harnessConfig{windowLag: tc.lag})
+			h := newHarness(t, harnessConfig{windowLag: tc.lag, reproduce: tc.reproduce, realClock: true})
 			rc := newReceiver(t, nil)
 			num := h.subscribe(rc.URL(), "Patient", "", 1, "NOW() - INTERVAL 1 HOUR")
 			done := make(chan error, 1)
@@ -35,18 +39,10 @@ func TestSlowStatementStraddlingAPoll(t *testing.T) {
 				_, err := h.db.SQL().ExecContext(h.ctx, "INSERT INTO patient (PatNum, LName, FName) SELECT 77, 'Slow', IF(SLEEP(2) = 0, 'Insert', 'x')")
 				done <- err
 			}()
-			deadline := time.Now().Add(5 * time.Second)
-			for running := 0; running == 0; {
-				if err := h.db.SQL().QueryRowContext(h.ctx, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO patient%SLEEP%'").Scan(&running); err != nil {
-					t.Fatal(err)
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the slow INSERT did not start within 5 s")
-				}
-			}
+			h.waitRunning("INSERT INTO patient%SLEEP%")
 			started := h.dbNow()
-			h.waitNextSecond(started) // the statement's second has passed: without a lag, the row's stamp is before T
-			h.pollNow(num)            // the row is not visible yet; the cursor moves to T
+			h.waitNextSecond(started) // the statement's second has passed: at NOW(), the row's stamp is before T
+			h.pollNow(num)            // the row is not visible yet
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package poller_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 )
@@ -17,19 +18,18 @@ func TestRowChangedBetweenPagesSkipsNothing(t *testing.T) {
 	h := newHarness(t, harnessConfig{batchSize: batch})
 	h.insertAppointments(1, rows, func(int) int { return 600 }) // one second, ten minutes ago: ties broken by AptNum
 
-	var updateErr error // written by the receiver before it answers the first POST
-	rc := newReceiver(t, func(n int, r *http.Request) int {
+	var rc *receiver
+	rc = newReceiver(t, func(n int, r *http.Request) int {
 		if n == 1 {
 			// The first page's first row changes now: it leaves this poll's window [start, T).
-			_, updateErr = h.db.SQL().ExecContext(h.ctx, "UPDATE appointment SET Note = 'changed while paging' WHERE AptNum = 1")
+			if _, err := h.db.SQL().ExecContext(h.ctx, "UPDATE appointment SET Note = 'changed while paging' WHERE AptNum = 1"); err != nil {
+				rc.fail(fmt.Errorf("update during the poll: %w", err))
+			}
 		}
 		return http.StatusOK
 	})
 	num := h.subscribe(rc.URL(), "Appointment", "", 1, "NOW() - INTERVAL 1 HOUR")
 	out := h.pollNow(num)
-	if updateErr != nil {
-		t.Fatalf("update during the poll: %v", updateErr)
-	}
 	if len(out) != 1 || out[0].Err != nil || !out[0].Advanced {
 		t.Fatalf("outcome = %+v", out)
 	}

@@ -35,6 +35,10 @@ type Store interface {
 	PollableSubscriptions(ctx context.Context, dueOnly bool) ([]subscriptions.Subscription, error)
 	// Now is the database server's NOW().
 	Now(ctx context.Context) (time.Time, error)
+	// Horizon reads the database's NOW() and, on the same clock, the start of the oldest write still
+	// in flight (zero when none is), whose rows may yet appear with a stamp before NOW(). unseen is ""
+	// when every writer is visible, or else says what is not.
+	Horizon(ctx context.Context) (now, oldest time.Time, unseen string, err error)
 	// Window reads the pages of table t's window [start, stop), in order, at most limit elements each,
 	// encoded; a page with no elements ends it.
 	Window(t subscriptions.WatchTable, start, stop time.Time, limit int) payload.Pages
@@ -66,12 +70,14 @@ type Config struct {
 	Workstations []string
 	BatchSize    int           // DefaultBatchSize when 0
 	Horizon      time.Duration // DefaultHorizon when 0
-	// WindowLag, when positive, ends each window that long before the database's NOW() (an
-	// improvement over Open Dental, off by default). A statement that started before a poll's T but
-	// became visible after the poll read its window stamps its rows before T, where the cursor has
-	// already passed; Open Dental never sends them. A lag longer than the slowest write closes that gap,
-	// at the cost of that much more latency.
+	// WindowLag, when positive, ends each window at least that long before the database's NOW(). By
+	// default a window already ends before every write still in flight (see windowStop), so this only
+	// adds latency; it is kept for setups that want a fixed delay, and it replaces DefaultUnseenLag
+	// when odsim cannot see every writer. With Reproduce's InFlightGap it is the only allowance, as
+	// before the horizon existed.
 	WindowLag time.Duration
+	// Reproduce lists Open Dental failure modes to reproduce instead of avoiding (none by default).
+	Reproduce Failures
 	Logger    *slog.Logger
 	// Observe, when set, is called after every POST attempt (delivery log, recording, metrics), on the
 	// polling goroutine: it must be quick. The poller never reuses a Delivery's body, so it may be kept.
@@ -161,6 +167,7 @@ func New(cfg Config, st Store, sender Sender) *Poller {
 // Run ticks every second, as Open Dental's API worker thread does, until ctx ends; then it waits for
 // the polls in flight, whose POSTs ctx's end abandons without moving any cursor.
 func (p *Poller) Run(ctx context.Context) error {
+	p.announce(ctx)
 	c := cron.New(cron.WithSeconds(), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	if _, err := c.AddFunc("* * * * * *", func() { p.Tick(ctx) }); err != nil {
 		return fmt.Errorf("schedule poller: %w", err)
@@ -275,10 +282,73 @@ func (p *Poller) closeUnchanged(ctx context.Context, claimed []job, t time.Time)
 	return poll
 }
 
-// windowStop is T, where the windows of a poll end: the database's NOW(), less WindowLag.
+// windowStop is T, where the windows of a poll end.
+//
+// By default T is the database's NOW() held back to the start of the oldest write still in flight
+// (store's Horizon): a statement stamps its rows with the second it began but shows them only when it
+// ends, or when its transaction commits, so a window that ended after that second would read it
+// without them and the cursor would move past their stamps for good. T is therefore at most the second
+// the oldest such write began — its rows, stamped with that second or later, fall in the next window —
+// and, with no write in flight, NOW() itself: the common case waits for nothing. When odsim cannot see
+// every writer (no PROCESS privilege), T is also at least WindowLag, or DefaultUnseenLag, before NOW():
+// a write that runs longer than that can still be missed, and the log said so at start.
+//
+// With Reproduce's InFlightGap, T is NOW() less WindowLag, as Open Dental computes it.
 func (p *Poller) windowStop(ctx context.Context) (time.Time, error) {
-	t, err := p.store.Now(ctx)
-	return t.Add(-p.cfg.WindowLag), err
+	if p.cfg.Reproduce.Has(InFlightGap) {
+		t, err := p.store.Now(ctx)
+		return t.Add(-p.cfg.WindowLag), err
+	}
+	now, oldest, unseen, err := p.store.Horizon(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t := now.Add(-p.unseenLag(unseen))
+	if !oldest.IsZero() && oldest.Before(t) {
+		t = oldest
+	}
+	return t.Truncate(time.Second), nil
+}
+
+// DefaultUnseenLag is how long before NOW() windows end when odsim cannot see every write in flight
+// and no WindowLag is set: writes that take longer may be missed.
+const DefaultUnseenLag = 5 * time.Second
+
+// unseenLag is how far before NOW() windows end when unseen says what odsim cannot see.
+func (p *Poller) unseenLag(unseen string) time.Duration {
+	if unseen != "" && p.cfg.WindowLag == 0 {
+		return DefaultUnseenLag
+	}
+	return p.cfg.WindowLag
+}
+
+// announce logs, once at start, where windows end and why.
+func (p *Poller) announce(ctx context.Context) {
+	if p.cfg.Reproduce.Has(InFlightGap) {
+		p.log.Warn("reproducing Open Dental's in-flight gap (--reproduce in-flight-gap): windows end at the database's NOW()" +
+			lagNote(p.cfg.WindowLag) + ", so rows of writes still running at a poll are never sent")
+		return
+	}
+	_, _, unseen, err := p.store.Horizon(ctx)
+	switch {
+	case err != nil:
+		p.log.Warn("cannot tell which writes are in flight yet; each poll asks again", "error", err)
+	case unseen != "":
+		p.log.Warn("poll windows cannot wait for every write in flight: "+unseen+
+			"; they end a fixed lag before NOW() instead, and rows of a write that runs longer are missed"+
+			" (grant the user PROCESS, or set --window-lag)", "lag", p.unseenLag(unseen))
+	default:
+		p.log.Info("poll windows end before the oldest write still in flight" + lagNote(p.cfg.WindowLag) +
+			", so no row of a long statement or open transaction is skipped")
+	}
+}
+
+// lagNote is how announce mentions a window lag.
+func lagNote(lag time.Duration) string {
+	if lag == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (and at least --window-lag %s before NOW())", lag)
 }
 
 // windowStart is where a window from DateTimeStart from ends at t begins: never further back than the
@@ -320,6 +390,11 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 	if num != 0 && len(jobs) == 0 {
 		return nil, fmt.Errorf("subscription %d: %w", num, ErrNoSubscription)
 	}
+	// One T for every poll, as a tick has: read once, before any waits for a poll in flight.
+	t, err := p.windowStop(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Outcome, len(jobs))
 	var wg sync.WaitGroup
 	for i, j := range jobs {
@@ -327,7 +402,7 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 		go func() {
 			defer wg.Done()
 			j.lock.Lock()
-			out[i] = p.pollNow(ctx, j, listed)
+			out[i] = p.pollNow(ctx, j, listed, t)
 			j.lock.release(p.cfg.Now())
 			p.report(out[i])
 		}()
@@ -336,9 +411,9 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 	return out, nil
 }
 
-// pollNow polls j (whose lock is held) for PollNow, with its current DateTimeStart if a poll ended
-// after it was listed.
-func (p *Poller) pollNow(ctx context.Context, j job, listed time.Time) Outcome {
+// pollNow polls j (whose lock is held) for PollNow, up to t, with its current DateTimeStart if a poll
+// ended after it was listed (a window that poll already delivered up to t or beyond is left alone).
+func (p *Poller) pollNow(ctx context.Context, j job, listed, t time.Time) Outcome {
 	if j.lock.ended.After(listed) {
 		subs, err := p.store.PollableSubscriptions(ctx, false)
 		if err != nil {
@@ -349,10 +424,6 @@ func (p *Poller) pollNow(ctx context.Context, j job, listed time.Time) Outcome {
 			return Outcome{SubscriptionNum: j.s.Num, Workstation: j.ws, Err: fmt.Errorf("subscription %d: %w", j.s.Num, ErrNoSubscription)}
 		}
 		j.s = subs[i]
-	}
-	t, err := p.windowStop(ctx)
-	if err != nil {
-		return Outcome{SubscriptionNum: j.s.Num, Workstation: j.ws, Err: err}
 	}
 	return p.poll(ctx, j.s, j.ws, t, true)
 }

@@ -56,6 +56,7 @@ func embeddedStore(t *testing.T) *store.DB {
 		t.Fatalf("open embedded database: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
+	db.SetEngine(srv)
 	if _, err := db.Apply(ctx); err != nil {
 		t.Fatalf("apply schema: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 // DB is odsim's handle on an Open Dental database.
 type DB struct {
 	db *sql.DB
+	hz horizon // the window horizon's view of the writers in flight (horizon.go)
 }
 
 // Open connects to the MySQL/MariaDB database named by dsn (go-sql-driver form,

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/odsim/odsim/apiservice"
+	"github.com/odsim/odsim/poller"
 	"github.com/odsim/odsim/store/embedded"
 	"github.com/odsim/odsim/webhook"
 )
@@ -26,6 +27,7 @@ type serveConfig struct {
 	timeout      time.Duration
 	caFiles      []string
 	windowLag    time.Duration
+	reproduce    []string // Open Dental failure modes (poller.Failures)
 	apiKeys      []string // the only key pairs accepted when set (from apiKeyFlags)
 	controlToken string   // required on /odsim/v1 when set; else the control API is loopback-only
 	apiKeyFlags  secretFlags
@@ -71,7 +73,8 @@ With --dsn it uses your MySQL/MariaDB database and creates only the tables it la
 	f.StringSliceVar(&cfg.workstations, "workstation", []string{apiservice.DefaultWorkstation()}, "machine name(s) odsim plays; repeat or comma-separate to simulate several machines")
 	f.DurationVar(&cfg.timeout, "timeout", webhook.DefaultTimeout, "how long a receiver has to answer a POST before it counts as failed")
 	f.StringArrayVar(&cfg.caFiles, "ca-file", nil, "trust the certificate authorities in this PEM `file` for https EndPointUrls, besides the system's (repeatable; one per line in the variable; SSL_CERT_FILE replaces the system's instead)")
-	f.DurationVar(&cfg.windowLag, "window-lag", 0, "end each poll window this long before the database's NOW(), so rows of writes still running at the poll are not skipped (an improvement over Open Dental; 0 = as Open Dental)")
+	f.DurationVar(&cfg.windowLag, "window-lag", 0, "end each poll window at least this long before the database's NOW() (windows already end before writes still running; without the PROCESS privilege, 5s unless set)")
+	f.StringArrayVar(&cfg.reproduce, "reproduce", nil, "reproduce the Open Dental failure mode `name` (repeatable; one per line in the variable): "+poller.FailureHelp())
 	registerSecret(f, &cfg.apiKeyFlags, "api-key", true, "accept only this `DeveloperKey/CustomerKey` pair on the API (repeatable; one per line in the variable; default: any well-formed key)")
 	registerSecret(f, &cfg.tokenFlags, "control-token", false, "require Authorization: Bearer `token` on the control API (/odsim/v1) and serve it on every address; without it only loopback may use it")
 	f.BoolVar(&cfg.demo, "demo", true, "load the demo practice into the embedded database at start (ignored with --dsn; see odsim seed demo)")
@@ -98,6 +101,9 @@ func (c serveConfig) validate() error {
 	}
 	if c.windowLag < 0 {
 		return fmt.Errorf("--window-lag must not be negative, got %s", c.windowLag)
+	}
+	if _, err := poller.ParseFailures(c.reproduce); err != nil {
+		return err
 	}
 	if len(c.workstations) == 0 {
 		return errors.New("--workstation needs at least one machine name")
@@ -142,6 +148,10 @@ func (c serveConfig) serviceConfig(log *slog.Logger) (apiservice.Config, error) 
 	if err != nil {
 		return apiservice.Config{}, err
 	}
+	reproduce, err := poller.ParseFailures(c.reproduce)
+	if err != nil {
+		return apiservice.Config{}, err
+	}
 	return apiservice.Config{
 		DSN:          c.dsn,
 		Listen:       c.listen,
@@ -151,6 +161,7 @@ func (c serveConfig) serviceConfig(log *slog.Logger) (apiservice.Config, error) 
 		Timeout:      c.timeout,
 		CAFiles:      c.caFiles,
 		WindowLag:    c.windowLag,
+		Reproduce:    reproduce,
 		APIKeys:      c.apiKeys,
 		ControlToken: c.controlToken,
 		AllowedHosts: c.security.allowedHosts,
