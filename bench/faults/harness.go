@@ -56,6 +56,18 @@ func longScale(d time.Duration) scale {
 		rate: 100, burstSize: 2500, burstEvery: 3 * time.Second, settle: 3 * time.Minute}
 }
 
+// reproducesGap reports whether odsim serve's flags ask it to reproduce Open Dental's in-flight gap.
+func reproducesGap(serveFlags []string) bool {
+	for i, f := range serveFlags {
+		switch {
+		case f == "--reproduce" && i+1 < len(serveFlags) && strings.Contains(serveFlags[i+1], "in-flight-gap"),
+			strings.HasPrefix(f, "--reproduce=") && strings.Contains(f, "in-flight-gap"):
+			return true
+		}
+	}
+	return false
+}
+
 // env is what a run needs from outside: the odsim binary, this program (to start the writer and
 // recorder as processes of their own), where to make databases, and where to say what happens.
 type env struct {
@@ -179,7 +191,7 @@ func (r *caseRun) teardownDatabase() {
 // writing while the fault strikes, then everything healed, the cursors past the last change, odsim
 // stopped with SIGTERM, and the checker's verdict.
 func (r *caseRun) execute(ctx context.Context) (result, error) {
-	res := result{Case: r.c}
+	res := result{Case: r.c, GapAllowed: reproducesGap(r.serveFlags)}
 	if err := r.startRecorder(ctx, recorderMode{}); err != nil {
 		return res, err
 	}
