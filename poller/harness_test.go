@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -103,6 +104,8 @@ type harnessConfig struct {
 	windowLag    time.Duration
 	reproduce    poller.Failures
 	realClock    bool // the database's own clock, for tests of writes that really take time
+	logger       *slog.Logger
+	now          func() time.Time // the poller's host clock
 }
 
 func newHarness(t *testing.T, hc harnessConfig) *harness {
@@ -123,6 +126,8 @@ func newHarnessOn(t *testing.T, db *store.DB, hc harnessConfig) *harness {
 		WindowLag:    hc.windowLag,
 		BatchSize:    hc.batchSize,
 		Reproduce:    hc.reproduce,
+		Logger:       hc.logger,
+		Now:          hc.now,
 	}, db, sender)
 	h := &harness{t: t, db: db, p: p, ctx: context.Background()}
 	if !hc.realClock {

@@ -119,9 +119,10 @@ type Poller struct {
 	sender Sender
 	log    *slog.Logger
 
-	mu    sync.Mutex
-	locks map[lockKey]*pollLock // one per subscription and workstation: never two polls at once
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	locks  map[lockKey]*pollLock // one per subscription and workstation: never two polls at once
+	pruned time.Time             // when locks of subscriptions no longer pollable were last dropped (host clock)
+	wg     sync.WaitGroup
 
 	dbDown bool // the last tick could not list subscriptions (guarded by mu)
 }
@@ -133,6 +134,11 @@ type pollLock struct {
 	// before then was listed with the DateTimeStart that poll has since moved: polling it again with
 	// that value would send the whole window a second time.
 	ended time.Time
+	// failing is the run of failed polls the log is told about (written under the lock).
+	failing failures
+	// refs counts who holds this lock or is about to take it (guarded by Poller.mu): a lock in use is
+	// never dropped from Poller.locks, so that there is only ever one per subscription and workstation.
+	refs int
 }
 
 // release marks the end of a poll and unlocks.
@@ -197,15 +203,18 @@ func (p *Poller) Tick(ctx context.Context) {
 			}
 			lock := p.lock(s.Num, ws)
 			if !lock.TryLock() {
+				p.drop(lock)
 				continue // still polling it
 			}
 			if lock.ended.After(listed) {
 				lock.Unlock() // its poll ended after the list was read: the next tick reads its new cursor
+				p.drop(lock)
 				continue
 			}
 			claimed = append(claimed, job{s, ws, lock})
 		}
 	}
+	p.pruneLocks(ctx)
 	if len(claimed) == 0 {
 		return
 	}
@@ -214,6 +223,7 @@ func (p *Poller) Tick(ctx context.Context) {
 	if err != nil {
 		for _, j := range claimed {
 			j.lock.Unlock()
+			p.drop(j.lock)
 		}
 		return
 	}
@@ -222,10 +232,17 @@ func (p *Poller) Tick(ctx context.Context) {
 		go func() {
 			defer p.wg.Done()
 			o := p.poll(ctx, j.s, j.ws, t, false)
-			j.lock.release(p.cfg.Now())
-			p.report(o)
+			p.finish(j.lock, o)
 		}()
 	}
+}
+
+// finish reports the outcome of a poll whose lock is held, and releases the lock.
+func (p *Poller) finish(l *pollLock, o Outcome) {
+	now := p.cfg.Now()
+	p.report(o, &l.failing, now)
+	l.release(now)
+	p.drop(l)
 }
 
 // job is one subscription to poll on one workstation, whose lock the poller holds.
@@ -277,6 +294,7 @@ func (p *Poller) closeUnchanged(ctx context.Context, claimed []job, t time.Time)
 		ended := p.cfg.Now()
 		for _, j := range jobs {
 			j.lock.release(ended)
+			p.drop(j.lock)
 		}
 	}
 	return poll
@@ -390,9 +408,15 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 	if num != 0 && len(jobs) == 0 {
 		return nil, fmt.Errorf("subscription %d: %w", num, ErrNoSubscription)
 	}
+	if len(jobs) == 0 {
+		return nil, nil
+	}
 	// One T for every poll, as a tick has: read once, before any waits for a poll in flight.
 	t, err := p.windowStop(ctx)
 	if err != nil {
+		for _, j := range jobs {
+			p.drop(j.lock)
+		}
 		return nil, err
 	}
 	out := make([]Outcome, len(jobs))
@@ -403,8 +427,7 @@ func (p *Poller) PollNow(ctx context.Context, num int64) ([]Outcome, error) {
 			defer wg.Done()
 			j.lock.Lock()
 			out[i] = p.pollNow(ctx, j, listed, t)
-			j.lock.release(p.cfg.Now())
-			p.report(out[i])
+			p.finish(j.lock, out[i])
 		}()
 	}
 	wg.Wait()
@@ -428,6 +451,7 @@ func (p *Poller) pollNow(ctx context.Context, j job, listed, t time.Time) Outcom
 	return p.poll(ctx, j.s, j.ws, t, true)
 }
 
+// lock returns the lock of subscription num on workstation ws, in use until drop.
 func (p *Poller) lock(num int64, ws string) *pollLock {
 	k := lockKey{num, strings.ToUpper(ws)}
 	p.mu.Lock()
@@ -437,7 +461,51 @@ func (p *Poller) lock(num int64, ws string) *pollLock {
 		l = &pollLock{}
 		p.locks[k] = l
 	}
+	l.refs++
 	return l
+}
+
+// drop ends a use of l begun by lock.
+func (p *Poller) drop(l *pollLock) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l.refs--
+}
+
+// pruneEvery is how often a tick drops the locks of subscriptions that can no longer be polled.
+const pruneEvery = time.Minute
+
+// pruneLocks drops, at most every pruneEvery, the locks of subscriptions that are not pollable on their
+// workstation any more (deleted, expired, moved to another machine) and that nobody uses, so that the
+// poller's memory follows the subscriptions that exist.
+func (p *Poller) pruneLocks(ctx context.Context) {
+	now := p.cfg.Now()
+	p.mu.Lock()
+	due := now.Sub(p.pruned) >= pruneEvery
+	p.mu.Unlock()
+	if !due {
+		return
+	}
+	subs, err := p.store.PollableSubscriptions(ctx, false)
+	if err != nil {
+		return // the tick's own listing reports database trouble
+	}
+	keep := map[lockKey]bool{}
+	for _, s := range subs {
+		for _, ws := range p.cfg.Workstations {
+			if s.FiresOn(ws) {
+				keep[lockKey{s.Num, strings.ToUpper(ws)}] = true
+			}
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pruned = now
+	for k, l := range p.locks {
+		if !keep[k] && l.refs == 0 {
+			delete(p.locks, k)
+		}
+	}
 }
 
 // poll runs Open Dental's send flow for one subscription on one workstation, for the window that ends
@@ -552,14 +620,44 @@ func readAhead(ctx context.Context, pages payload.Pages, reuse payload.Page) <-c
 	return ch
 }
 
-// report logs one outcome: deliveries at info, failures at warn.
-func (p *Poller) report(o Outcome) {
+// failureSummaryEvery is how often, at most, the log says that a subscription is still failing.
+const failureSummaryEvery = time.Minute
+
+// failures is a run of failed polls of one subscription on one workstation, as the log was told of it.
+type failures struct {
+	since    time.Time // the first failure of the run (host clock); zero while the subscription delivers
+	attempts int       // failed polls in the run
+	last     error     // the latest failure
+	told     time.Time // when the log last said so
+}
+
+// report logs one outcome: deliveries at info; failures at warn, each subscription's run of them in
+// one line when it starts, a summary at most every failureSummaryEvery while it lasts, and a line when
+// the subscription delivers again — not a line per second for an endpoint that is down. f is the
+// subscription's run of failures, whose lock is held.
+func (p *Poller) report(o Outcome, f *failures, now time.Time) {
 	attrs := []any{"subscription", o.SubscriptionNum, "workstation", o.Workstation}
-	switch {
-	case o.Err != nil:
-		p.log.Warn("subscription not delivered; its window is sent again next cycle",
-			append(attrs, "window_start", o.WindowStart.Format(subscriptions.DateTimeLayout), "error", o.Err)...)
-	case o.Delivered > 0:
+	if o.Err != nil {
+		f.attempts++
+		f.last = o.Err
+		switch {
+		case f.since.IsZero():
+			f.since, f.told = now, now
+			p.log.Warn("subscription not delivered; its window is sent again every cycle until it is",
+				append(attrs, "window_start", o.WindowStart.Format(subscriptions.DateTimeLayout), "error", o.Err)...)
+		case now.Sub(f.told) >= failureSummaryEvery:
+			f.told = now
+			p.log.Warn(fmt.Sprintf("subscription still failing: %d attempts since %s, last: %v",
+				f.attempts, f.since.Format(time.TimeOnly), o.Err), attrs...)
+		}
+		return
+	}
+	if !f.since.IsZero() {
+		p.log.Info(fmt.Sprintf("subscription delivers again after %d failed attempts over %s",
+			f.attempts, now.Sub(f.since).Round(time.Second)), attrs...)
+		*f = failures{}
+	}
+	if o.Delivered > 0 {
 		p.log.Info("delivered", append(attrs, "elements", o.Delivered,
 			"window_stop", o.WindowStop.Format(subscriptions.DateTimeLayout))...)
 	}
