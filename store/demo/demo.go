@@ -6,7 +6,9 @@
 // with the same primary keys, and golden files can name them. Only the dates follow the anchor: the
 // appointment book covers the two weeks starting on the anchor's Monday, and the practice is shown as
 // it stands at noon on the first Wednesday (appointments before then are complete or broken, later ones
-// scheduled). DateTStamp and SecDateTEdit are left to the database, which stamps them at load time.
+// scheduled). DateTStamp and SecDateTEdit read the second before the load began, on the database's
+// clock: a subscription created once the load is done starts at NOW(), later than every demo row, so
+// it never receives the demo practice as changes (a subscription whose DateTimeStart is earlier does).
 package demo
 
 import (
@@ -149,9 +151,18 @@ func Load(ctx context.Context, db *sql.DB, opts Options) (Summary, error) {
 		return Summary{}, err
 	}
 
+	// The rows' change stamps: the second before the load began, so that a subscription created when
+	// Load has returned, whose DateTimeStart is NOW(), never sees them, however fast that comes.
+	var stamp string
+	if err := tx.QueryRowContext(ctx, "SELECT NOW() - INTERVAL 1 SECOND").Scan(&stamp); err != nil {
+		return Summary{}, fmt.Errorf("load demo: read the database clock: %w", err)
+	}
+	if len(stamp) > 19 {
+		stamp = stamp[:19]
+	}
 	sum := Summary{Anchor: anchor}
 	for _, t := range data.tables {
-		if err := insert(ctx, tx, t); err != nil {
+		if err := insert(ctx, tx, t, stamp); err != nil {
 			return Summary{}, fmt.Errorf("load demo: %w", err)
 		}
 		sum.Tables = append(sum.Tables, TableCount{Table: t.name, Rows: len(t.rows)})

@@ -87,8 +87,16 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// insert writes t's rows with multi-row INSERT statements and bound parameters.
-func insert(ctx context.Context, db execer, t *table) error {
+// changeStamps are the change-tracking columns of the demo's tables: the ones MySQL stamps with
+// CURRENT_TIMESTAMP, which the poller's windows compare.
+var changeStamps = map[string]string{
+	"provider": "DateTStamp", "operatory": "DateTStamp", "patient": "DateTStamp", "patfield": "SecDateTEdit",
+	"schedule": "DateTStamp", "appointment": "DateTStamp", "toothinitial": "SecDateTEdit",
+}
+
+// insert writes t's rows with multi-row INSERT statements and bound parameters, with stamp in the
+// table's change-tracking column, if it has one.
+func insert(ctx context.Context, db execer, t *table, stamp string) error {
 	if len(t.rows) == 0 {
 		return nil
 	}
@@ -100,21 +108,30 @@ func insert(ctx context.Context, db execer, t *table) error {
 		}
 		head.WriteString("`" + c + "`")
 	}
+	n := len(t.cols)
+	col, stamped := changeStamps[t.name]
+	if stamped {
+		head.WriteString(",`" + col + "`")
+		n++
+	}
 	head.WriteString(") VALUES ")
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(t.cols)), ",") + ")"
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
 
-	per := max(1, maxParams/len(t.cols))
+	per := max(1, maxParams/n)
 	for start := 0; start < len(t.rows); start += per {
 		end := min(start+per, len(t.rows))
 		var q strings.Builder
 		q.WriteString(head.String())
-		args := make([]any, 0, (end-start)*len(t.cols))
+		args := make([]any, 0, (end-start)*n)
 		for i, row := range t.rows[start:end] {
 			if i > 0 {
 				q.WriteByte(',')
 			}
 			q.WriteString(tuple)
 			args = append(args, row...)
+			if stamped {
+				args = append(args, stamp)
+			}
 		}
 		if _, err := db.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("insert %s rows %d-%d: %w", t.name, start+1, end, err)
