@@ -226,3 +226,27 @@ func TestRunStopsWhenCanceled(t *testing.T) {
 		t.Fatalf("err = %v with %d applied; want context.Canceled after 2", err, len(rep.Applied))
 	}
 }
+
+// Every built-in scenario can be run twice in a row on the same database (issue 17 §4): a user tries a
+// scenario, then runs it again.
+func TestBuiltinsRunTwice(t *testing.T) {
+	t.Parallel()
+	for _, e := range engines {
+		for _, b := range scenario.Builtins() {
+			name := b.Name
+			t.Run(e.name+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				w := newWorld(t, e)
+				sc, err := scenario.LoadBuiltin(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for run := 1; run <= 2; run++ {
+					if _, err := scenario.Run(context.Background(), w.db.SQL(), sc, scenario.Options{Start: sc.StartTime(testStart), Selector: w.selector()}); err != nil {
+						t.Fatalf("run %d: %v", run, err)
+					}
+				}
+			})
+		}
+	}
+}
