@@ -7,6 +7,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/odsim/odsim/store/frontdesk"
 )
 
@@ -118,7 +120,7 @@ func timeline(sc *Scenario, start time.Time) ([]firing, error) {
 			end = sc.Duration
 		}
 		last := start.Add(end)
-		t := s.sched.Next(start.Add(s.At).Add(-time.Second))
+		t := firstRun(s.sched, start.Add(s.At))
 		for run := 1; !t.IsZero() && !t.After(last) && (s.Times == 0 || run <= s.Times); run++ {
 			out = append(out, firing{s, t.Sub(start), run})
 			if len(out) > MaxRuns {
@@ -135,6 +137,15 @@ func timeline(sc *Scenario, start time.Time) ([]firing, error) {
 		return out[i].step.Index < out[j].step.Index
 	})
 	return out, nil
+}
+
+// firstRun is when a repeating step first runs if it runs from from on: then, for "@every", whose runs
+// count from the first; else the schedule's first time at or after it.
+func firstRun(sched cron.Schedule, from time.Time) time.Time {
+	if _, every := sched.(cron.ConstantDelaySchedule); every {
+		return from
+	}
+	return sched.Next(from.Add(-time.Second))
 }
 
 // StartTime is the scenario clock's start for a run beginning at now: now itself, or today at the
