@@ -51,12 +51,19 @@ func observeUI(l *deliveries.Log, m *metrics.Metrics) func(uievents.Delivery) {
 }
 
 // selector lets scenario runs select patients through odsim's own UI events, waiting for the POSTs so
-// that a scenario's events arrive in its order.
+// that a scenario's events arrive in its order; a scenario naming a workstation odsim does not play is
+// refused before it starts.
 func selector(ui *uievents.Workstations) scenario.PatientSelector {
-	return scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
-		_, err := ui.SelectPatient(ctx, ws, patNum, true)
-		return err
-	})
+	return scenario.CheckedSelector{
+		Select: func(ctx context.Context, ws string, patNum int64) error {
+			_, err := ui.SelectPatient(ctx, ws, patNum, true)
+			return err
+		},
+		Check: func(_ context.Context, ws string) error {
+			_, err := ui.Resolve(ws)
+			return err
+		},
+	}
 }
 
 // closeUIEvents lets UI events in flight finish for a few seconds, then abandons them.

@@ -136,12 +136,19 @@ func (w *world) subscribe(s subscriptions.Subscription) {
 	}
 }
 
-// selector fires PatientSelected through odsim's UI events, waiting for the POSTs.
+// selector fires PatientSelected through odsim's UI events, waiting for the POSTs, and knows which
+// workstations they play.
 func (w *world) selector() scenario.PatientSelector {
-	return scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
-		_, err := w.ui.SelectPatient(ctx, ws, patNum, true)
-		return err
-	})
+	return scenario.CheckedSelector{
+		Select: func(ctx context.Context, ws string, patNum int64) error {
+			_, err := w.ui.SelectPatient(ctx, ws, patNum, true)
+			return err
+		},
+		Check: func(_ context.Context, ws string) error {
+			_, err := w.ui.Resolve(ws)
+			return err
+		},
+	}
 }
 
 // waitNextSecond waits, with a bound, until the database clock is in a later second than now, so that

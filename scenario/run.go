@@ -3,8 +3,10 @@ package scenario
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -29,6 +31,60 @@ type SelectorFunc func(ctx context.Context, workstation string, patNum int64) er
 // SelectPatient calls f.
 func (f SelectorFunc) SelectPatient(ctx context.Context, workstation string, patNum int64) error {
 	return f(ctx, workstation, patNum)
+}
+
+// WorkstationChecker is a PatientSelector that can tell, before a run, whether it can select a patient
+// on a workstation ("" for the one a step that names none uses). Run asks it about every workstation a
+// select-patient step names and refuses the scenario, before its first step writes anything, when one
+// is not played: its PatientSelected events could never fire.
+type WorkstationChecker interface {
+	CheckWorkstation(ctx context.Context, workstation string) error
+}
+
+// CheckedSelector is a PatientSelector and WorkstationChecker made of two functions.
+type CheckedSelector struct {
+	Select SelectorFunc
+	Check  func(ctx context.Context, workstation string) error
+}
+
+// SelectPatient calls Select.
+func (s CheckedSelector) SelectPatient(ctx context.Context, workstation string, patNum int64) error {
+	return s.Select(ctx, workstation, patNum)
+}
+
+// CheckWorkstation calls Check.
+func (s CheckedSelector) CheckWorkstation(ctx context.Context, workstation string) error {
+	return s.Check(ctx, workstation)
+}
+
+// checkWorkstations asks c about every workstation the select-patient steps of sc name, once each, and
+// returns an *Error at the first step naming one that is refused. A name made from a template ({{n}})
+// is known only when its step runs, and checked then by the selection itself.
+func checkWorkstations(ctx context.Context, sc *Scenario, c WorkstationChecker) error {
+	checked := map[string]bool{}
+	for _, s := range sc.Steps {
+		a, ok := s.action.(selectAction)
+		if !ok {
+			continue
+		}
+		ws := ""
+		if a.workstation != nil {
+			l, ok := a.workstation.(literal)
+			if !ok {
+				continue
+			}
+			ws = fmt.Sprint(l.v)
+		}
+		key := strings.ToUpper(ws)
+		if checked[key] {
+			continue
+		}
+		checked[key] = true
+		if err := c.CheckWorkstation(ctx, ws); err != nil {
+			return &Error{File: sc.File, Line: s.Line, Step: s, Err: fmt.Errorf("%w; the scenario was not started", err)}
+		}
+	}
+	return nil
 }
 
 // Clock is the real time a run waits on. Tests inject one that does not sleep.
@@ -184,6 +240,15 @@ func Run(ctx context.Context, db *sql.DB, sc *Scenario, opts Options) (*Report, 
 	r := &runner{desk: frontdesk.New(db), selector: opts.Selector}
 	e := &env{start: start, rows: map[string]row{}}
 	var runErr error
+	if c, ok := opts.Selector.(WorkstationChecker); ok {
+		if err := checkWorkstations(ctx, sc, c); err != nil {
+			var se *Error
+			if errors.As(err, &se) {
+				rep.Failed = se.Step
+			}
+			runErr, plan = err, nil
+		}
+	}
 	for _, f := range plan {
 		if opts.Speed > 0 {
 			due := begin.Add(time.Duration(float64(f.offset) / opts.Speed))

@@ -250,3 +250,42 @@ func TestBuiltinsRunTwice(t *testing.T) {
 		}
 	}
 }
+
+// A scenario whose select-patient step names a workstation odsim does not play is refused before its
+// first step writes anything: its PatientSelected could never fire (issue 17 §4).
+func TestUnplayedWorkstationIsRefusedBeforeTheFirstStep(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, engines[1])
+	patients := countRows(t, w.db.SQL(), "SELECT COUNT(*) FROM patient")
+	sc := mustParse(t, "ws.yaml", `steps:
+  - name: jane
+    add-patient: {LName: Doe, FName: Jane}
+  - at: 1m
+    select-patient: {patient: $jane, workstation: FRONTDESK}
+  - at: 2m
+    select-patient: {patient: $jane, workstation: BACKOFFICE}
+`)
+	var lines strings.Builder
+	rep, err := scenario.Run(context.Background(), w.db.SQL(), sc, scenario.Options{Start: testStart, Selector: w.selector(), Progress: scenario.Lines{W: &lines}})
+	if err == nil || !strings.Contains(err.Error(), `ws.yaml:6: step 3 (select-patient): workstation "BACKOFFICE" is not one odsim plays`) {
+		t.Fatalf("err = %v, want step 3 refused for its workstation", err)
+	}
+	if len(rep.Applied) != 0 || rep.Failed == nil || rep.Failed.Index != 3 {
+		t.Errorf("report: %d applied, failed %v; want nothing applied and step 3 named", len(rep.Applied), rep.Failed)
+	}
+	if n := countRows(t, w.db.SQL(), "SELECT COUNT(*) FROM patient"); n != patients {
+		t.Errorf("%d patients after the refusal, want %d: the first step was written", n, patients)
+	}
+	if !strings.Contains(lines.String(), "FAILED after 0 of 3 step runs applied") {
+		t.Errorf("progress:\n%s", lines.String())
+	}
+	// The same scenario on the workstation odsim plays runs.
+	sc = mustParse(t, "ws.yaml", `steps:
+  - name: jane
+    add-patient: {LName: Doe, FName: Jane}
+  - select-patient: {patient: $jane, workstation: frontdesk}
+`)
+	if _, err := scenario.Run(context.Background(), w.db.SQL(), sc, scenario.Options{Start: testStart, Selector: w.selector()}); err != nil {
+		t.Errorf("a played workstation (in another case): %v", err)
+	}
+}

@@ -157,13 +157,21 @@ func replayScenario(ctx context.Context, e env, cfg replayConfig, f *pflag.FlagS
 		return err
 	}
 	defer tg.db.Close()
-	opts.Selector = scenario.SelectorFunc(func(ctx context.Context, ws string, patNum int64) error {
-		if ws == "" {
-			ws = cfg.workstation
-		}
-		wait := true
-		return tg.selectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
-	})
+	opts.Selector = scenario.CheckedSelector{
+		Select: func(ctx context.Context, ws string, patNum int64) error {
+			if ws == "" {
+				ws = cfg.workstation
+			}
+			wait := true
+			return tg.selectPatient(ctx, control.SelectRequest{Workstation: ws, PatNum: &patNum, Wait: &wait})
+		},
+		Check: func(ctx context.Context, ws string) error {
+			if ws == "" {
+				ws = cfg.workstation
+			}
+			return tg.checkWorkstation(ctx, ws)
+		},
+	}
 	rep, err := scenario.Run(ctx, tg.db.SQL(), sc, opts)
 	switch {
 	case ctx.Err() != nil:
@@ -271,4 +279,27 @@ func replayDeliveries(ctx context.Context, e env, cfg replayConfig) error {
 		return exitError{1}
 	}
 	return nil
+}
+
+// checkWorkstation tells whether the odsim of t plays workstation ws ("" when it plays only one), as its
+// UI events would; with --url '' there is none, and selecting a patient fails when a step does.
+func (t *target) checkWorkstation(ctx context.Context, ws string) error {
+	if t.client == nil {
+		return nil
+	}
+	list, err := t.client.Workstations(ctx)
+	if err != nil {
+		return remoteError(err)
+	}
+	var names []string
+	for _, w := range list.Workstations {
+		if strings.EqualFold(w.Name, ws) || (ws == "" && len(list.Workstations) == 1) {
+			return nil
+		}
+		names = append(names, w.Name)
+	}
+	if ws == "" {
+		return fmt.Errorf("select-patient steps name no workstation and odsim plays several (%s): give --workstation", strings.Join(names, ", "))
+	}
+	return fmt.Errorf("workstation %q is not one the odsim at --url plays (%s)", ws, strings.Join(names, ", "))
 }
