@@ -31,6 +31,7 @@ var yamlBlockRE = regexp.MustCompile("(?s)```yaml\n(.*?)```")
 // whole files as they are, and each operation's example after a prelude that defines the names it
 // uses. An example that does not parse or fails is a documentation bug.
 func TestDocumentedExamplesRun(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../docs/scenarios.md")
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func TestDocumentedExamplesRun(t *testing.T) {
 			t.Errorf("example %d does not parse:\n%s\n%v", i+1, src, err)
 			continue
 		}
-		if _, err := scenario.Run(context.Background(), w.db.SQL(), sc, scenario.Options{Start: sc.StartTime(testStart), Selector: w.selector()}); err != nil {
+		if _, err := scenario.Run(context.Background(), w.writer.SQL(), sc, scenario.Options{Start: sc.StartTime(testStart), Selector: w.selector()}); err != nil {
 			t.Errorf("example %d fails:\n%s\n%v", i+1, src, err)
 		}
 	}
@@ -125,7 +126,7 @@ func TestDocumentedTimesArePrinted(t *testing.T) {
 			t.Fatalf("timing example does not parse:\n%s\n%v", src, err)
 		}
 		var out strings.Builder
-		rep, err := scenario.Run(context.Background(), w.db.SQL(), sc, scenario.Options{Start: sc.StartTime(testStart), Selector: w.selector(), Progress: scenario.Lines{W: &out}})
+		rep, err := scenario.Run(context.Background(), w.writer.SQL(), sc, scenario.Options{Start: sc.StartTime(testStart), Selector: w.selector(), Progress: scenario.Lines{W: &out}})
 		if err != nil {
 			t.Fatalf("timing example fails:\n%s\n%v", src, err)
 		}
@@ -179,7 +180,7 @@ func TestDocumentedTimesArePrinted(t *testing.T) {
 	}
 	var out strings.Builder
 	day := newWorld(t, engines[1])
-	if _, err := scenario.Run(context.Background(), day.db.SQL(), sc, scenario.Options{Start: start, Selector: day.selector(), Progress: scenario.Lines{W: &out}}); err != nil {
+	if _, err := scenario.Run(context.Background(), day.writer.SQL(), sc, scenario.Options{Start: start, Selector: day.selector(), Progress: scenario.Lines{W: &out}}); err != nil {
 		t.Fatal(err)
 	}
 	printed := strings.Split(out.String(), "\n")

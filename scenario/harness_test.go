@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/odsim/odsim/poller"
 	"github.com/odsim/odsim/scenario"
 	"github.com/odsim/odsim/store"
@@ -35,15 +37,34 @@ const workstation = "FRONTDESK"
 // engine opens a fresh Open Dental database with odsim's schema.
 type engine struct {
 	name string
-	open func(t *testing.T) *store.DB
+	// database returns the DSN of a fresh database with odsim's schema, and the engine serving it in
+	// this process (nil for a database server).
+	database func(t *testing.T) (dsn string, inProcess store.OneAtATime)
 }
 
 var engines = []engine{
-	{"mariadb", func(t *testing.T) *store.DB { return storetest.New(t) }},
-	{"embedded", embeddedStore},
+	{"mariadb", func(t *testing.T) (string, store.OneAtATime) { return storetest.NewDSN(t), nil }},
+	{"embedded", embeddedDatabase},
 }
 
-func embeddedStore(t *testing.T) *store.DB {
+// open returns a store on a fresh database of e.
+func (e engine) open(t *testing.T) *store.DB {
+	t.Helper()
+	dsn, inProcess := e.database(t)
+	return openStore(t, dsn, inProcess)
+}
+
+// openStore opens a store on dsn, served in this process by inProcess when it is not nil.
+func openStore(t *testing.T, dsn string, inProcess store.OneAtATime) *store.DB {
+	t.Helper()
+	db := storetest.Open(t, dsn)
+	if inProcess != nil {
+		db.SetEngine(inProcess)
+	}
+	return db
+}
+
+func embeddedDatabase(t *testing.T) (string, store.OneAtATime) {
 	t.Helper()
 	ctx := context.Background()
 	srv, err := embedded.Start(ctx, embedded.Config{Addr: "127.0.0.1:0"})
@@ -51,16 +72,11 @@ func embeddedStore(t *testing.T) *store.DB {
 		t.Fatalf("start embedded database: %v", err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	db, err := store.Open(ctx, srv.DSN())
-	if err != nil {
-		t.Fatalf("open embedded database: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	db.SetEngine(srv)
+	db := openStore(t, srv.DSN(), srv)
 	if _, err := db.Apply(ctx); err != nil {
 		t.Fatalf("apply schema: %v", err)
 	}
-	return db
+	return srv.DSN(), srv
 }
 
 // received is one POST at the loopback receiver.
@@ -97,28 +113,49 @@ func (rc *receiver) requests() []received {
 
 // world is one test's practice: a database with the demo practice, subscriptions to every event at a
 // loopback receiver, the poller and the UI events of one workstation.
+//
+// The database clock of the practice's writes is pinned (SET timestamp) ten seconds before the world
+// was made, on a pool of its own (writer): the demo practice is stamped before that, the subscriptions
+// start at it, and every change a scenario writes through writer carries it — so one poll, whose window
+// ends at the real NOW(), delivers all of them without waiting for the clock to tick over.
 type world struct {
-	t   *testing.T
-	ctx context.Context
-	db  *store.DB
-	rc  *receiver
-	p   *poller.Poller
-	ui  *uievents.Workstations
+	t      *testing.T
+	ctx    context.Context
+	db     *store.DB // the poller's and the UI events' pool, on the real clock
+	writer *store.DB // the scenarios' pool, its clock pinned at clock
+	clock  time.Time // on the database's wall clock
+	rc     *receiver
+	p      *poller.Poller
+	ui     *uievents.Workstations
 }
 
 func newWorld(t *testing.T, e engine) *world {
 	t.Helper()
 	ctx := context.Background()
-	db := e.open(t)
-	if _, err := demo.Load(ctx, db.SQL(), demo.Options{}); err != nil {
+	dsn, inProcess := e.database(t)
+	db := openStore(t, dsn, inProcess)
+	var pinned int64
+	var clock string
+	if err := db.SQL().QueryRowContext(ctx, "SELECT UNIX_TIMESTAMP(NOW()) - 10, NOW() - INTERVAL 10 SECOND").Scan(&pinned, &clock); err != nil {
+		t.Fatalf("read the database clock: %v", err)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["timestamp"] = strconv.FormatInt(pinned, 10) // every connection of the pool: SET timestamp
+	w := &world{t: t, ctx: ctx, db: db, writer: openStore(t, cfg.FormatDSN(), inProcess), rc: newReceiver(t)}
+	if w.clock, err = time.Parse(time.DateTime, clock[:19]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Load(ctx, w.writer.SQL(), demo.Options{}); err != nil {
 		t.Fatalf("load demo practice: %v", err)
 	}
-	w := &world{t: t, ctx: ctx, db: db, rc: newReceiver(t)}
-	// Subscribe once the demo's rows are in a past second, so that only the scenario's changes fall
-	// in the windows.
-	w.waitNextSecond()
 	for _, table := range subscriptions.WatchTables {
-		w.subscribe(subscriptions.Subscription{WatchTable: table, PollingSeconds: 1})
+		w.subscribe(subscriptions.Subscription{WatchTable: table, PollingSeconds: 1, DateTimeStart: w.clock})
 	}
 	w.subscribe(subscriptions.Subscription{UiEventType: subscriptions.PatientSelected})
 	sender := webhook.NewSender(webhook.Config{Timeout: 10 * time.Second})
@@ -151,33 +188,10 @@ func (w *world) selector() scenario.PatientSelector {
 	}
 }
 
-// waitNextSecond waits, with a bound, until the database clock is in a later second than now, so that
-// rows stamped so far fall before the next poll's window end.
-func (w *world) waitNextSecond() {
-	w.t.Helper()
-	mark, err := w.db.Now(w.ctx)
-	if err != nil {
-		w.t.Fatalf("read database clock: %v", err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		now, err := w.db.Now(w.ctx)
-		if err != nil {
-			w.t.Fatalf("read database clock: %v", err)
-		}
-		if now.After(mark) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	w.t.Fatalf("database clock did not pass %s within 5s", mark)
-}
-
-// pollAll polls every subscription once the last change is in a past second, and returns what the
-// receiver got since before.
+// pollAll polls every subscription once, and fails the test if any poll failed. The scenario's changes
+// carry the pinned clock, a past second, so every one is in the window.
 func (w *world) pollAll() {
 	w.t.Helper()
-	w.waitNextSecond()
 	outs, err := w.p.PollNow(w.ctx, 0)
 	if err != nil {
 		w.t.Fatalf("poll: %v", err)

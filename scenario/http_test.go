@@ -12,11 +12,12 @@ import (
 // TestSimulateMakesChangesAtTheRate runs the synthetic front desk for five minutes of a fake clock at 30
 // changes a minute: 150 changes, deterministic for a seed, and a real poller delivers them.
 func TestSimulateMakesChangesAtTheRate(t *testing.T) {
+	t.Parallel()
 	run := func() (scenario.SimReport, []string, *world) {
 		w := newWorld(t, engines[0])
 		clock := &fakeClock{now: testStart}
 		var kinds []string
-		rep, err := scenario.Simulate(context.Background(), w.db.SQL(), scenario.SimConfig{
+		rep, err := scenario.Simulate(context.Background(), w.writer.SQL(), scenario.SimConfig{
 			Rate: 30, Duration: 5 * time.Minute, Seed: 42, Clock: clock, Selector: w.selector(),
 			OnChange: func(c scenario.Change) { kinds = append(kinds, c.Kind+" "+c.Detail) },
 		})

@@ -14,6 +14,7 @@ import (
 // TestParseErrorsNameFileLineAndStep checks that every kind of problem Parse finds is reported with
 // the file, the line and the step, before anything runs.
 func TestParseErrorsNameFileLineAndStep(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		yaml string
@@ -71,6 +72,7 @@ func TestParseErrorsNameFileLineAndStep(t *testing.T) {
 }
 
 func TestParseReportsEveryProblemInLineOrder(t *testing.T) {
+	t.Parallel()
 	src := "steps:\n  - at: 1x\n    sql: SELECT 1\n  - add-patient: {Gender: Robot}\n  - arrive: {appointment: $none}\n"
 	_, err := scenario.Parse("many.yaml", []byte(src))
 	var list scenario.ErrorList
@@ -87,6 +89,7 @@ func TestParseReportsEveryProblemInLineOrder(t *testing.T) {
 }
 
 func TestParseTimeline(t *testing.T) {
+	t.Parallel()
 	src := `name: timing
 start: "08:00"
 duration: 2h
@@ -123,6 +126,7 @@ steps:
 // TestBuiltinRegistryMatchesFiles keeps the registry of built-in scenarios and the files in builtin/
 // consistent: one file per entry, the file's name: equal to the entry, and every file parses.
 func TestBuiltinRegistryMatchesFiles(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("builtin", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +170,7 @@ func TestBuiltinRegistryMatchesFiles(t *testing.T) {
 }
 
 func TestLoadFindsBuiltinsByNameAndFilesByPath(t *testing.T) {
+	t.Parallel()
 	if sc, err := scenario.Load("new-patient"); err != nil || sc.Name != "new-patient" {
 		t.Errorf("Load(new-patient) = %v, %v", sc, err)
 	}

@@ -73,6 +73,7 @@ func countRows(t *testing.T, db *sql.DB, q string, args ...any) int {
 // at the failing step with the file, line and step named, that the steps before it are reported as
 // applied, and that the failing step wrote nothing.
 func TestFailingStepStopsTheRun(t *testing.T) {
+	t.Parallel()
 	const head = `steps:
   - name: jane
     add-patient: {LName: Doe, FName: Jane}
@@ -136,6 +137,7 @@ func TestFailingStepStopsTheRun(t *testing.T) {
 // table is converted to InnoDB for this test (the operations also check everything before writing,
 // which is what protects MyISAM; see store/frontdesk).
 func TestFailingStepIsOneTransaction(t *testing.T) {
+	t.Parallel()
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
 			t.Parallel()
@@ -168,6 +170,7 @@ func TestFailingStepIsOneTransaction(t *testing.T) {
 // TestRunWaitsOnTheScaledTimeline runs a scenario at --speed 10 on a fake clock: the run waits each
 // step's offset divided by ten, and the scenario clock ("now", cron runs) follows the timeline.
 func TestRunWaitsOnTheScaledTimeline(t *testing.T) {
+	t.Parallel()
 	db := demoDB(t, engines[1])
 	sc := mustParse(t, "speed.yaml", `start: "08:00"
 steps:
@@ -210,6 +213,7 @@ steps:
 }
 
 func TestRunStopsWhenCanceled(t *testing.T) {
+	t.Parallel()
 	db := demoDB(t, engines[1])
 	sc := mustParse(t, "cancel.yaml", `steps:
   - update-patient: {patient: 1, HmPhone: "1"}
@@ -224,30 +228,6 @@ func TestRunStopsWhenCanceled(t *testing.T) {
 	rep, err := scenario.Run(ctx, db, sc, scenario.Options{Speed: 1, Start: testStart, Clock: clock})
 	if !errors.Is(err, context.Canceled) || len(rep.Applied) != 2 {
 		t.Fatalf("err = %v with %d applied; want context.Canceled after 2", err, len(rep.Applied))
-	}
-}
-
-// Every built-in scenario can be run twice in a row on the same database (issue 17 §4): a user tries a
-// scenario, then runs it again.
-func TestBuiltinsRunTwice(t *testing.T) {
-	t.Parallel()
-	for _, e := range engines {
-		for _, b := range scenario.Builtins() {
-			name := b.Name
-			t.Run(e.name+"/"+name, func(t *testing.T) {
-				t.Parallel()
-				w := newWorld(t, e)
-				sc, err := scenario.LoadBuiltin(name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for run := 1; run <= 2; run++ {
-					if _, err := scenario.Run(context.Background(), w.db.SQL(), sc, scenario.Options{Start: sc.StartTime(testStart), Selector: w.selector()}); err != nil {
-						t.Fatalf("run %d: %v", run, err)
-					}
-				}
-			})
-		}
 	}
 }
 
@@ -266,7 +246,7 @@ func TestUnplayedWorkstationIsRefusedBeforeTheFirstStep(t *testing.T) {
     select-patient: {patient: $jane, workstation: BACKOFFICE}
 `)
 	var lines strings.Builder
-	rep, err := scenario.Run(context.Background(), w.db.SQL(), sc, scenario.Options{Start: testStart, Selector: w.selector(), Progress: scenario.Lines{W: &lines}})
+	rep, err := scenario.Run(context.Background(), w.writer.SQL(), sc, scenario.Options{Start: testStart, Selector: w.selector(), Progress: scenario.Lines{W: &lines}})
 	if err == nil || !strings.Contains(err.Error(), `ws.yaml:6: step 3 (select-patient): workstation "BACKOFFICE" is not one odsim plays`) {
 		t.Fatalf("err = %v, want step 3 refused for its workstation", err)
 	}
@@ -285,7 +265,7 @@ func TestUnplayedWorkstationIsRefusedBeforeTheFirstStep(t *testing.T) {
     add-patient: {LName: Doe, FName: Jane}
   - select-patient: {patient: $jane, workstation: frontdesk}
 `)
-	if _, err := scenario.Run(context.Background(), w.db.SQL(), sc, scenario.Options{Start: testStart, Selector: w.selector()}); err != nil {
+	if _, err := scenario.Run(context.Background(), w.writer.SQL(), sc, scenario.Options{Start: testStart, Selector: w.selector()}); err != nil {
 		t.Errorf("a played workstation (in another case): %v", err)
 	}
 }
