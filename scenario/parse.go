@@ -243,7 +243,7 @@ func (p *parser) timing(sc *Scenario, s *Step, at, every, until, times *yaml.Nod
 	}
 	sched, err := cron.ParseStandard(every.Value)
 	if err != nil {
-		p.fail(every, s, fmt.Errorf("every: %q is not a cron schedule (minute hour day-of-month month day-of-week, e.g. \"*/10 8-17 * * MON-FRI\"): %v", every.Value, err))
+		p.fail(every, s, fmt.Errorf("every: %q is not a cron schedule (minute hour day-of-month month day-of-week, e.g. \"*/10 8-17 * * MON-FRI\"): %w", every.Value, err))
 		return
 	}
 	s.Every, s.sched = every.Value, sched

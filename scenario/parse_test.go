@@ -185,3 +185,13 @@ func TestLoadFindsBuiltinsByNameAndFilesByPath(t *testing.T) {
 		t.Errorf("Load of an unknown name: err = %v, want one listing the built-ins", err)
 	}
 }
+
+// A bad cron schedule's error keeps the parser's error in its chain.
+func TestBadScheduleKeepsTheCause(t *testing.T) {
+	t.Parallel()
+	_, err := scenario.Parse("bad.yaml", []byte("steps:\n  - every: \"*/10 25 * * *\"\n    times: 2\n    add-patient: {LName: Doe}\n"))
+	var list scenario.ErrorList
+	if !errors.As(err, &list) || len(list) != 1 || errors.Unwrap(list[0].Err) == nil {
+		t.Fatalf("err = %v, want one problem whose cause is kept", err)
+	}
+}

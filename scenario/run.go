@@ -11,6 +11,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/odsim/odsim/clock"
 	"github.com/odsim/odsim/store/frontdesk"
 )
 
@@ -87,30 +88,11 @@ func checkWorkstations(ctx context.Context, sc *Scenario, c WorkstationChecker) 
 	return nil
 }
 
-// Clock is the real time a run waits on. Tests inject one that does not sleep.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits for d, or until ctx ends (returning its error).
-	Sleep(ctx context.Context, d time.Duration) error
-}
+// Clock is the real time a run waits on (package clock); tests inject one that does not sleep.
+type Clock = clock.Clock
 
 // RealClock is the host clock.
-type RealClock struct{}
-
-// Now returns time.Now().
-func (RealClock) Now() time.Time { return time.Now() }
-
-// Sleep waits for d or ctx's end.
-func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+type RealClock = clock.Real
 
 // Options says how to run a scenario.
 type Options struct {

@@ -15,8 +15,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/odsim/odsim/control"
+	"github.com/odsim/odsim/resend"
 	"github.com/odsim/odsim/scenario"
-	"github.com/odsim/odsim/scenario/resend"
 )
 
 // replayConfig is everything `odsim replay` is configured with.
@@ -282,7 +282,7 @@ func replayDeliveries(ctx context.Context, e env, cfg replayConfig) error {
 }
 
 // checkWorkstation tells whether the odsim of t plays workstation ws ("" when it plays only one), as its
-// UI events would; with --url '' there is none, and selecting a patient fails when a step does.
+// UI events would; with --url ” there is none, and selecting a patient fails when a step does.
 func (t *target) checkWorkstation(ctx context.Context, ws string) error {
 	if t.client == nil {
 		return nil

@@ -3,6 +3,7 @@ package resend_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +17,7 @@ import (
 
 	"github.com/odsim/odsim/deliveries"
 	"github.com/odsim/odsim/receiver"
-	"github.com/odsim/odsim/scenario/resend"
+	"github.com/odsim/odsim/resend"
 	"github.com/odsim/odsim/webhook"
 )
 
@@ -165,6 +166,10 @@ func TestCorruptAndTruncatedLines(t *testing.T) {
 			var cle *resend.CorruptLineError
 			if c.wantErr != "" && (!errors.As(err, &cle) || cle.Line != 2) {
 				t.Errorf("err = %#v, want a CorruptLineError at line 2", err)
+			}
+			var syntax *json.SyntaxError
+			if c.wantErr != "" && !errors.As(err, &syntax) {
+				t.Errorf("err = %v does not keep the JSON error it wraps", err)
 			}
 			if sum.Sent != c.sent || sum.Corrupt != len(c.corrupt) || !slices.Equal(corrupt, c.corrupt) {
 				t.Errorf("summary %+v, corrupt lines %v; want %d sent, corrupt lines %v", sum, corrupt, c.sent, c.corrupt)

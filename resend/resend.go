@@ -23,32 +23,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/odsim/odsim/clock"
 	"github.com/odsim/odsim/receiver"
 )
 
 // DefaultTimeout is how long a response may take, as Open Dental waits for one.
 const DefaultTimeout = 60 * time.Second
-
-// Clock is the real time the spacing waits on; tests inject one that does not sleep.
-type Clock interface {
-	Now() time.Time
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // Config says where and how to re-send.
 type Config struct {
@@ -66,7 +46,7 @@ type Config struct {
 	// transparent compression is switched off for a fresh one.
 	Client *http.Client
 	// Clock paces the spacing; the host clock when nil.
-	Clock Clock
+	Clock clock.Clock
 	// Report is told about every line: a response, a failed request or an unreadable line.
 	Report func(Result)
 }
@@ -127,7 +107,7 @@ func Run(ctx context.Context, r io.Reader, cfg Config) (Summary, error) {
 		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+		cfg.Clock = clock.Real{}
 	}
 	client := cfg.Client
 	if client == nil {
@@ -192,9 +172,9 @@ func parseLine(data []byte, last bool) (receiver.Delivery, error) {
 	var d receiver.Delivery
 	if err := json.Unmarshal(data, &d); err != nil {
 		if last {
-			return d, fmt.Errorf("truncated (the file ends inside this line): %v", err)
+			return d, fmt.Errorf("truncated (the file ends inside this line): %w", err)
 		}
-		return d, fmt.Errorf("corrupt: %v", err)
+		return d, fmt.Errorf("corrupt: %w", err)
 	}
 	if d.Method == "" {
 		return d, errors.New("corrupt: no method")
