@@ -203,3 +203,26 @@ func TestHorizonSeesATransactionBegunJustAfterTheLastRead(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHorizon measures one read of the window horizon (NOW(6) with PROCESSLIST, then InnoDB's
+// status) against reading NOW() alone, which is what a poll read before the horizon existed; on an
+// idle database of the test server. Compare the two within one run.
+func BenchmarkHorizon(b *testing.B) {
+	storetest.RequireServer(b)
+	ctx := context.Background()
+	db := storetest.New(b)
+	b.Run("now", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.Now(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("horizon", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, _, err := db.Horizon(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
