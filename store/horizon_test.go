@@ -93,13 +93,22 @@ func TestHorizonHoldsAtTheOldestWriteInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if oldest.IsZero() || oldest.After(start.Add(50*time.Millisecond)) || oldest.Before(start.Add(-time.Second)) || !oldest.Before(now) {
-		t.Errorf("oldest write in flight = %v, want about %v, the INSERT's start (NOW() %v)", oldest, start, now)
+	// The INSERT began after start and before it was seen running, which was before now.
+	if oldest.IsZero() || oldest.Before(start.Add(-50*time.Millisecond)) || !oldest.Before(now) {
+		t.Errorf("oldest write in flight = %v, want between %v (before the INSERT was sent) and %v", oldest, start, now)
 	}
 	for _, ch := range []<-chan error{readDone, otherDone, writeDone} {
 		if err := <-ch; err != nil {
 			t.Fatal(err)
 		}
+	}
+	// Its row carries the second it began: a window ending at the horizon's second leaves it out.
+	var stamp string
+	if err := db.SQL().QueryRowContext(ctx, "SELECT DateTStamp FROM patient WHERE PatNum = 7").Scan(&stamp); err != nil {
+		t.Fatal(err)
+	}
+	if oldest.Truncate(time.Second).Format(time.DateTime) > stamp {
+		t.Errorf("the horizon %v is past the second the INSERT stamped, %s", oldest, stamp)
 	}
 	if _, oldest, _, err := db.Horizon(ctx); err != nil || !oldest.IsZero() {
 		t.Errorf("after the statements ended: oldest write = %v, %v; want none", oldest, err)
