@@ -266,7 +266,8 @@ func TestUnseenWritersFallBackToALag(t *testing.T) {
 		t.Errorf("delivered %v, want only appointment 1 (the other changed within the 5 s lag)", got)
 	}
 	now := admin.dbTime()
-	if lag := now.Sub(out[0].WindowStop); lag < 5*time.Second || lag > 7*time.Second {
-		t.Errorf("window ends %v before NOW(), want 5 s (give or take the second being read)", lag)
+	// At least the lag; the upper bound only allows for a slow machine between the poll and this read.
+	if lag := now.Sub(out[0].WindowStop); lag < 5*time.Second || lag > 10*time.Second {
+		t.Errorf("window ends %v before NOW(), want 5 s (and the time the poll took)", lag)
 	}
 }

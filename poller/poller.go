@@ -1,8 +1,9 @@
 // Package poller produces Open Dental's database events: every second it finds the subscriptions that
 // are due, reads the rows changed in each one's window [DateTimeStart, T) — T being the database
-// server's NOW() — in pages of at most 1000, POSTs each page, and only after every page was answered
-// with 200 moves DateTimeStart to T. Any other answer leaves DateTimeStart alone, so the same rows are
-// sent again on a later cycle: at least once, never lost.
+// server's NOW(), held back before any write still in flight (see windowStop) — in pages of at most
+// 1000, POSTs each page, and only after every page was answered with 200 moves DateTimeStart to T. Any
+// other answer leaves DateTimeStart alone, so the same rows are sent again on a later cycle: at least
+// once, never lost.
 package poller
 
 import (
