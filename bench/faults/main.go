@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	odsim := fs.String("odsim", "", "odsim binary (default: go build ./cmd/odsim)")
 	dir := fs.String("dir", "", "where logs are kept (default: a temporary folder, removed when every case passed)")
 	keep := fs.Bool("keep", false, "keep the case databases")
-	serveFlags := fs.String("serve-flags", "", "extra flags for odsim serve in every case, space-separated, e.g. '--window-lag 3s'")
+	serveFlags := fs.String("serve-flags", "", "extra flags for odsim serve in every case, space-separated, e.g. '--reproduce in-flight-gap'")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
