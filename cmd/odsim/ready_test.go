@@ -1,66 +1,14 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
-
-// serveInProcess runs odsim serve with args in this process (the serve path of the binary, without
-// building and starting it), and returns the API's base URL and the embedded database's port once it
-// has printed them; it stops when the test ends.
-func serveInProcess(t *testing.T, args ...string) (api, port string) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := run(ctx, append([]string{"serve"}, args...), func(string) string { return "" }, strings.NewReader(""), pw, io.Discard)
-		pw.CloseWithError(io.EOF)
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("odsim serve: %v", err)
-		}
-	})
-	found := make(chan [2]string, 1)
-	go func() {
-		var a, p string
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := apiRE.FindStringSubmatch(sc.Text()); m != nil {
-				a = m[1]
-			}
-			if m := embeddedRE.FindStringSubmatch(sc.Text()); m != nil {
-				p = m[1]
-			}
-			if a != "" && p != "" {
-				found <- [2]string{a, p}
-				break
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case f := <-found:
-		return f[0], f[1]
-	case err := <-done:
-		t.Fatalf("odsim serve ended before it was ready: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("odsim serve was not ready within 30 s")
-	}
-	return "", ""
-}
 
 // A subscription created as soon as odsim reports ready receives only what changes after it: never the
 // demo practice, whose rows the load stamps before it began (issue 17 §2). Twenty fresh starts of the
@@ -88,18 +36,18 @@ func TestSubscribingAtStartGetsOnlyLaterChanges(t *testing.T) {
 				}
 			}))
 			t.Cleanup(rc.Close)
-			args := []string{"--listen", "127.0.0.1:0", "--embedded-addr", "127.0.0.1:0"}
+			args := []string{"--embedded-addr", "127.0.0.1:0", "--workstation", "E2E"}
 			viaFlag := i%2 == 1
 			if viaFlag {
 				args = append(args, "--subscribe", "Appointment="+rc.URL+"/apievents/", "--subscribe-polling-seconds", "3600")
 			}
-			api, port := serveInProcess(t, append(args, "--workstation", "E2E")...)
+			s := serveInProcess(t, args...)
+			api, port := s.url+"/api/v1", s.embedded
 			if !viaFlag {
 				subscribe(t, api, `{"EndPointUrl":"`+rc.URL+`/apievents/","WatchTable":"Appointment","PollingSeconds":3600}`)
 			}
 			changeAppointment(t, port)
-			base := strings.TrimSuffix(regexp.MustCompile(`/api/v1$`).ReplaceAllString(api, ""), "/")
-			resp, err := http.Post(base+"/odsim/v1/poll", "application/json", strings.NewReader(`{}`))
+			resp, err := http.Post(s.url+"/odsim/v1/poll", "application/json", strings.NewReader(`{}`))
 			if err != nil {
 				t.Fatal(err)
 			}
