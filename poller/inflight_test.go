@@ -219,12 +219,12 @@ func TestUnseenWritersFallBackToALag(t *testing.T) {
 	cfg.User, cfg.Passwd, cfg.DBName = user, "np", dbName
 	db := storetest.Open(t, cfg.FormatDSN())
 
-	unseen, err := db.Writers(admin.ctx)
+	_, _, unseen, err := db.Horizon(admin.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(unseen, "PROCESS privilege") {
-		t.Fatalf("Writers() = %q, want it to name the missing PROCESS privilege", unseen)
+		t.Fatalf("Horizon says %q is unseen, want it to name the missing PROCESS privilege", unseen)
 	}
 	log := make(lines, 1000) // unread lines are dropped with it
 	p := poller.New(poller.Config{Workstations: []string{"MOLLYR"}, Logger: slog.New(slog.NewTextHandler(log, nil))}, db, webhook.NewSender(webhook.Config{}))

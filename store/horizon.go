@@ -92,18 +92,6 @@ type writerView struct {
 	unseen     string // what it cannot see, "" when it sees every writer
 }
 
-// Writers detects, once, how much odsim sees of the writes in flight on its database, and returns ""
-// when it sees all of them, or else what it cannot see (for a message at start).
-func (db *DB) Writers(ctx context.Context) (unseen string, err error) {
-	db.hz.mu.Lock()
-	defer db.hz.mu.Unlock()
-	v, err := db.writerView(ctx)
-	if err != nil {
-		return "", err
-	}
-	return v.unseen, nil
-}
-
 // writerView returns the detected view, detecting it first when needed; hz.mu is held.
 func (db *DB) writerView(ctx context.Context) (*writerView, error) {
 	if db.hz.view != nil {
@@ -185,7 +173,7 @@ func isServerError(err error) bool {
 
 // Horizon reads the database's NOW() to the microsecond and, on the same clock, the start of the
 // oldest write still in flight on odsim's database (zero when none is). unseen is "" when every writer
-// is visible, or else what is not (see Writers): the caller must then allow for writes it cannot see.
+// is visible, or else what is not (detected once): the caller must then allow for writes it cannot see.
 func (db *DB) Horizon(ctx context.Context) (now, oldest time.Time, unseen string, err error) {
 	asked := time.Now()
 	hz := &db.hz
