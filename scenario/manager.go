@@ -188,6 +188,12 @@ func (m *Manager) Start(sc *Scenario, opts Options) (RunStatus, error) {
 	if err := fitsSpeed(sc, plan, opts.Speed); err != nil {
 		return RunStatus{}, err
 	}
+	if c, ok := m.selector.(WorkstationChecker); ok {
+		// Refused here, with the request, rather than by the run once started.
+		if err := checkWorkstations(m.ctx, sc, c); err != nil {
+			return RunStatus{}, err
+		}
+	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.mu.Lock()
 	if m.inProgress() >= m.maxRunning {

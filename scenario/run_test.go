@@ -269,3 +269,23 @@ func TestUnplayedWorkstationIsRefusedBeforeTheFirstStep(t *testing.T) {
 		t.Errorf("a played workstation (in another case): %v", err)
 	}
 }
+
+// odsim serve's scenario runs refuse such a scenario with the request: no run starts.
+func TestManagerRefusesAnUnplayedWorkstation(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, engines[1])
+	m := scenario.NewManager(scenario.ManagerConfig{DB: w.writer.SQL(), Selector: w.selector()})
+	t.Cleanup(m.Close)
+	sc := mustParse(t, "ws.yaml", `steps:
+  - name: jane
+    add-patient: {LName: Doe, FName: Jane}
+  - select-patient: {patient: $jane, workstation: BACKOFFICE}
+`)
+	var se *scenario.Error
+	if _, err := m.Start(sc, scenario.Options{Start: testStart}); !errors.As(err, &se) || se.Step == nil || se.Step.Index != 2 {
+		t.Fatalf("Start = %v, want step 2 refused", err)
+	}
+	if runs := m.Runs(); len(runs) != 0 {
+		t.Errorf("runs after the refusal: %+v", runs)
+	}
+}
