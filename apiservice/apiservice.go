@@ -296,9 +296,6 @@ func (s *Service) openDatabase(ctx context.Context) error {
 		return err
 	}
 	s.db = db
-	if s.embedded != nil {
-		db.SetEngine(s.embedded) // its writes run one at a time: poll windows need not wait for any
-	}
 	created, err := db.Apply(ctx)
 	if err != nil {
 		s.closeDatabase()

@@ -37,34 +37,22 @@ const workstation = "FRONTDESK"
 // engine opens a fresh Open Dental database with odsim's schema.
 type engine struct {
 	name string
-	// database returns the DSN of a fresh database with odsim's schema, and the engine serving it in
-	// this process (nil for a database server).
-	database func(t *testing.T) (dsn string, inProcess store.OneAtATime)
+	// database returns the DSN of a fresh database with odsim's schema.
+	database func(t *testing.T) (dsn string)
 }
 
 var engines = []engine{
-	{"mariadb", func(t *testing.T) (string, store.OneAtATime) { return storetest.NewDSN(t), nil }},
+	{"mariadb", func(t *testing.T) string { return storetest.NewDSN(t) }},
 	{"embedded", embeddedDatabase},
 }
 
 // open returns a store on a fresh database of e.
 func (e engine) open(t *testing.T) *store.DB {
 	t.Helper()
-	dsn, inProcess := e.database(t)
-	return openStore(t, dsn, inProcess)
+	return storetest.Open(t, e.database(t))
 }
 
-// openStore opens a store on dsn, served in this process by inProcess when it is not nil.
-func openStore(t *testing.T, dsn string, inProcess store.OneAtATime) *store.DB {
-	t.Helper()
-	db := storetest.Open(t, dsn)
-	if inProcess != nil {
-		db.SetEngine(inProcess)
-	}
-	return db
-}
-
-func embeddedDatabase(t *testing.T) (string, store.OneAtATime) {
+func embeddedDatabase(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	srv, err := embedded.Start(ctx, embedded.Config{Addr: "127.0.0.1:0"})
@@ -72,11 +60,10 @@ func embeddedDatabase(t *testing.T) (string, store.OneAtATime) {
 		t.Fatalf("start embedded database: %v", err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	db := openStore(t, srv.DSN(), srv)
-	if _, err := db.Apply(ctx); err != nil {
+	if _, err := storetest.Open(t, srv.DSN()).Apply(ctx); err != nil {
 		t.Fatalf("apply schema: %v", err)
 	}
-	return srv.DSN(), srv
+	return srv.DSN()
 }
 
 // received is one POST at the loopback receiver.
@@ -132,8 +119,8 @@ type world struct {
 func newWorld(t *testing.T, e engine) *world {
 	t.Helper()
 	ctx := context.Background()
-	dsn, inProcess := e.database(t)
-	db := openStore(t, dsn, inProcess)
+	dsn := e.database(t)
+	db := storetest.Open(t, dsn)
 	var pinned int64
 	var clock string
 	if err := db.SQL().QueryRowContext(ctx, "SELECT UNIX_TIMESTAMP(NOW()) - 10, NOW() - INTERVAL 10 SECOND").Scan(&pinned, &clock); err != nil {
@@ -147,7 +134,7 @@ func newWorld(t *testing.T, e engine) *world {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["timestamp"] = strconv.FormatInt(pinned, 10) // every connection of the pool: SET timestamp
-	w := &world{t: t, ctx: ctx, db: db, writer: openStore(t, cfg.FormatDSN(), inProcess), rc: newReceiver(t)}
+	w := &world{t: t, ctx: ctx, db: db, writer: storetest.Open(t, cfg.FormatDSN()), rc: newReceiver(t)}
 	if w.clock, err = time.Parse(time.DateTime, clock[:19]); err != nil {
 		t.Fatal(err)
 	}

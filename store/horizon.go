@@ -53,36 +53,21 @@ import (
 // cannot see, and the poller holds windows back by a fixed lag instead (poller.DefaultUnseenLag).
 //
 // The embedded engine runs one connection's statement or transaction at a time, so while odsim's
-// statement runs no other write is in flight, and the horizon is exactly NOW(); it says so through
-// OneAtATime (see SetEngine).
+// statement runs no other write is in flight, and the horizon is exactly NOW(). It says so with a
+// read-only global variable, @@odsim_one_at_a_time = 1 (store/embedded), which MySQL and MariaDB do not
+// have, so that any connection to it knows, whoever started it.
 //
 // Not seen, and said so in the README: a statement whose session pinned its clock (SET timestamp) in
 // the past stamps rows earlier than its age tells; a write that first waited over a second for a table
 // lock inside a transaction that is still open after it ended is held for only from its transaction's
 // registration; a function called by a SELECT that writes a table.
 type horizon struct {
-	mu     sync.Mutex
-	serial bool        // the engine runs one statement or transaction at a time (SetEngine)
-	view   *writerView // nil until detected
+	mu   sync.Mutex
+	view *writerView // nil until detected
 
 	// The last read: when it began (host clock), and what it found.
 	began       time.Time
 	now, oldest time.Time
-}
-
-// OneAtATime is an engine that runs one connection's statement or transaction at a time, so that no
-// other connection's write can be in flight while odsim's own statement runs: odsim's embedded
-// database.
-type OneAtATime interface {
-	RunsOneAtATime() bool
-}
-
-// SetEngine tells db that its database is served by e, in this process. Call it before the first poll.
-func (db *DB) SetEngine(e OneAtATime) {
-	db.hz.mu.Lock()
-	defer db.hz.mu.Unlock()
-	db.hz.serial = e.RunsOneAtATime()
-	db.hz.view = nil
 }
 
 // writerView is what odsim can see of the writes in flight on its database, detected once.
@@ -97,10 +82,6 @@ func (db *DB) writerView(ctx context.Context) (*writerView, error) {
 	if db.hz.view != nil {
 		return db.hz.view, nil
 	}
-	if db.hz.serial {
-		db.hz.view = &writerView{statements: "SELECT 0, NOW(6), NULL, NULL"}
-		return db.hz.view, nil
-	}
 	v, err := detectWriters(ctx, db.db)
 	if err != nil {
 		return nil, fmt.Errorf("detect writers in flight: %w", err)
@@ -109,9 +90,20 @@ func (db *DB) writerView(ctx context.Context) (*writerView, error) {
 	return v, nil
 }
 
-// detectWriters finds out whether PROCESSLIST has TIME_MS and whether the session may read InnoDB's
+// oneAtATimeVariable is store/embedded's OneAtATimeVariable: 1 on an engine that runs one connection's
+// statement or transaction at a time.
+const oneAtATimeVariable = "odsim_one_at_a_time"
+
+// detectWriters finds out whether the engine runs one statement at a time, whether PROCESSLIST has TIME_MS and whether the session may read InnoDB's
 // status.
 func detectWriters(ctx context.Context, db *sql.DB) (*writerView, error) {
+	var oneAtATime sql.NullString
+	switch err := db.QueryRowContext(ctx, "SELECT @@global."+oneAtATimeVariable).Scan(&oneAtATime); {
+	case err == nil && oneAtATime.String == "1":
+		return &writerView{statements: "SELECT 0, NOW(6), NULL, NULL"}, nil
+	case err != nil && !isServerError(err):
+		return nil, err
+	} // a server without the variable: MySQL or MariaDB
 	age := "TIME_MS"
 	if err := probe(ctx, db, "SELECT TIME_MS FROM information_schema.PROCESSLIST LIMIT 0"); err != nil {
 		if !isServerError(err) {

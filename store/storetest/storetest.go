@@ -14,7 +14,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,7 +31,6 @@ var (
 	probeErr  error
 
 	fallbackOnce sync.Once
-	fallbackSrv  atomic.Pointer[embedded.Server] // set once the fallback engine runs
 	fallbackDSN  string
 	fallbackErr  error
 )
@@ -77,7 +75,6 @@ func serverDSN(tb testing.TB) string {
 			fallbackErr = err
 			return
 		}
-		fallbackSrv.Store(srv)
 		fallbackDSN = "root@tcp(" + srv.Addr() + ")/"
 	})
 	if fallbackErr != nil {
@@ -156,7 +153,6 @@ func NewEmbedded(tb testing.TB) *store.DB {
 	}
 	tb.Cleanup(func() { srv.Close() })
 	db := openDB(tb, srv.DSN())
-	db.SetEngine(srv)
 	if _, err := db.Apply(context.Background()); err != nil {
 		tb.Fatalf("apply schema: %v", err)
 	}
@@ -190,9 +186,6 @@ func openDB(tb testing.TB, dsn string) *store.DB {
 		tb.Fatalf("open test database: %v", err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	if srv := fallbackSrv.Load(); srv != nil && strings.Contains(dsn, "tcp("+srv.Addr()+")") {
-		db.SetEngine(srv) // the embedded engine standing in for the test server
-	}
 	return db
 }
 
